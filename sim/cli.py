@@ -1,0 +1,128 @@
+"""The `frontline` command: run and validate scenarios.
+
+A thin layer: it parses arguments, calls the model and the outcome functions, and
+prints. Exit status 0 on success, 1 when an input file has problems, 2 on misuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from sim.outcomes import format_summary, summary, timeseries
+from sim.problems import InputError, Problem
+from sim.scenario import check_scenario, load_scenario, parse_overrides
+
+TIMESERIES_FORMATS = (".parquet", ".csv")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `frontline` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except InputError as error:
+        _print_problems(error.problems)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="frontline", description="Agent-based simulation of front-line dynamics."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run one scenario and summarise the outcome")
+    run.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    run.add_argument("--days", type=_positive_int, help="horizon in days (default: the file's)")
+    run.add_argument("--seed", type=_non_negative_int, help="random seed (default: the file's)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help='override a scenario key, TOML syntax, e.g. --set "factions.blue.reserve=8000"',
+    )
+    run.add_argument("--out", type=Path, help="write the daily time series (.parquet or .csv)")
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.set_defaults(command=_run)
+
+    validate = commands.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", nargs="+", type=Path, help="scenario files (TOML)")
+    validate.set_defaults(command=_validate)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim.model import FrontlineModel
+
+    if args.out is not None and args.out.suffix.lower() not in TIMESERIES_FORMATS:
+        problem = Problem(args.out, "--out", f"use a {' or '.join(TIMESERIES_FORMATS)} file name")
+        raise InputError([problem])
+    scenario = load_scenario(args.scenario, parse_overrides(args.overrides))
+    model = FrontlineModel(scenario, seed=args.seed, days=args.days)
+    model.run_model()
+    result = summary(model)
+    if args.out is not None:
+        _write_atomically(timeseries(model), args.out)
+    print(json.dumps(result, indent=2) if args.json else format_summary(result))
+    return 0
+
+
+def _write_atomically(frame, path: Path) -> None:
+    """Write a table so that `path` holds either the complete file or what it held before."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame.to_parquet(temporary, index=False)
+        else:
+            frame.to_csv(temporary, index=False)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for file in args.files:
+        _, problems = check_scenario(file)
+        if problems:
+            failed += 1
+            _print_problems(problems)
+        else:
+            print(f"{file}: ok")
+    if len(args.files) > 1:
+        print(f"{len(args.files) - failed} of {len(args.files)} files valid")
+    return 1 if failed else 0
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    noun = "problem" if len(problems) == 1 else "problems"
+    print(f"{problems[0].file}: {len(problems)} {noun}", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)

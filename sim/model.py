@@ -1,0 +1,403 @@
+"""The Frontline model: factions fighting over a map of places, one day per step.
+
+The model owns the hot state as arrays indexed by (faction, place): forces and morale,
+plus the controller of each place, the reserves and the manpower in transit. Factions
+are Mesa agents holding their parameters; each day runs, in order:
+
+1. scheduled events fire;
+2. logistics: reinforcements due today arrive, supply is recomputed if control changed;
+3. decisions: every faction's doctrine orders reinforcements and offensives;
+4. air tasking: sorties strike their targets;
+5. combat: Lanchester attrition wherever enemies meet;
+6. morale: losses, strikes and sieges wear it down; broken forces rout; places change hands;
+7. recruitment and desertion;
+8. data collection (Mesa DataCollector).
+
+Every random draw comes from the model's seeded generator, `self.rng`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import inspect
+
+import mesa
+import numpy as np
+from mesa.discrete_space import Network
+from numba import njit
+
+from sim import air, combat, draws, logistics, morale, recruitment
+from sim.events import EventQueue, ScheduledEvent
+from sim.factions import Faction, FactionParameters, plan_orders
+from sim.scenario import Scenario
+from sim.validation import resolve_setting
+
+RELATIONS = {"neutral": 0, "enemy": 1, "allied": 2}
+FACTION_SERIES = (
+    "places_held",
+    "population_held",
+    "manpower",
+    "morale",
+    "strikes_received",
+    "losses",
+)
+
+
+@dataclasses.dataclass
+class Ledger:
+    """Running manpower accounts per faction: where every fighter came from and went."""
+
+    initial: np.ndarray
+    recruited: np.ndarray
+    added_by_events: np.ndarray
+    combat_losses: np.ndarray
+    strike_losses: np.ndarray
+    deserted: np.ndarray
+
+    @classmethod
+    def zeros(cls, n_factions: int) -> Ledger:
+        return cls(*(np.zeros(n_factions) for _ in dataclasses.fields(cls)))
+
+    def expected_manpower(self) -> np.ndarray:
+        """What each faction should have left if no fighter is created or lost unaccounted."""
+        return (
+            self.initial
+            + self.recruited
+            + self.added_by_events
+            - self.combat_losses
+            - self.strike_losses
+            - self.deserted
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Capture:
+    """A place changing hands."""
+
+    day: int
+    place: str
+    previous: str | None
+    new: str
+
+
+class FrontlineModel(mesa.Model):
+    """Front-line dynamics on a scenario's map; see the module docstring for one day."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        days: int | None = None,
+        deterministic: bool | None = None,
+    ):
+        run = scenario.spec.run
+        self.seed = run.seed if seed is None else seed
+        super().__init__(rng=self.seed)
+        self.spec = scenario.spec
+        self.scenario_places = scenario.places
+        self.map = scenario.map
+        self.days = run.days if days is None else days
+        self.deterministic = run.deterministic if deterministic is None else deterministic
+        self.start_date: dt.date | None = run.start_date
+        self.day = 0
+        self.space = _network_space(self)
+        self.factions = [
+            Faction(self, key, spec, i) for i, (key, spec) in enumerate(self.spec.factions.items())
+        ]
+        self._faction_index = {f.key: f.index for f in self.factions}
+        self._init_state()
+        self._events = EventQueue(self.spec.events, self.start_date)
+        self.event_log: list[tuple[int, str]] = []
+        self.captures: list[Capture] = []
+        self.routs = 0
+        self._strike_chunks: list[np.ndarray] = []
+        for event in self._events.pop_due(0):
+            self.apply_event(event)
+        self._refresh_parameters()
+        self.ledger.initial = self.manpower()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"factions": lambda model: model.tally},
+            tables={"captures": ["day", "place", "from", "to"]},
+        )
+        self._collect()
+
+    # --- state -----------------------------------------------------------------------
+
+    def _init_state(self) -> None:
+        n_factions, n_places = len(self.factions), self.map.size
+        places = self.scenario_places.values()
+        self.controller = np.array(
+            [self.faction_number(p.controller) for p in places], dtype=np.int64
+        )
+        self.forces = np.zeros((n_factions, n_places))
+        self.reserve = np.array([f.spec.reserve for f in self.factions], dtype=float)
+        self.base_morale = np.array([f.spec.morale for f in self.factions], dtype=float)
+        for faction in self.factions:
+            for place, manpower in faction.spec.forces.items():
+                self.forces[faction.index, self.map.index(place)] = manpower
+        self.morale = np.repeat(self.base_morale[:, None], n_places, axis=1)
+        self.relation = np.zeros((n_factions, n_factions), dtype=np.int64)
+        for faction in self.factions:
+            for other, relation in faction.spec.relations.items():
+                self.set_relation(faction.index, self.faction_number(other), relation)
+        self.incoming = np.zeros((n_factions, n_places))
+        self.transit = np.zeros((logistics.MAX_TRAVEL_DAYS + 1, n_factions, n_places))
+        self.engaged = np.zeros((n_factions, n_places), dtype=bool)
+        self.ledger = Ledger.zeros(n_factions)
+        self.value = self.map.value(self.spec.place_value)
+        self.vital = self.map.has_tag("vital")
+        self.tally = np.zeros((len(FACTION_SERIES), n_factions))
+        self._buffers = _Buffers.allocate(n_factions, n_places)
+        self._supply_stale = True
+
+    def faction_number(self, key: str | None) -> int:
+        """Index of faction `key` in every array (-1 for none)."""
+        return -1 if key is None else self._faction_index[key]
+
+    def set_relation(self, a: int, b: int, relation: str) -> None:
+        """Set the relation between two factions, both ways."""
+        self.relation[a, b] = self.relation[b, a] = RELATIONS[relation]
+        self.hostile = self.relation == RELATIONS["enemy"]
+        self.friendly = (self.relation == RELATIONS["allied"]) | np.eye(
+            len(self.factions), dtype=bool
+        )
+        self._supply_stale = True
+
+    def _refresh_parameters(self) -> None:
+        """Rebuild the parameter arrays after factions or relations changed."""
+        self.params = FactionParameters.from_factions(self.factions, self.map)
+        self.sources = np.zeros((len(self.factions), self.map.size), dtype=bool)
+        for faction in self.factions:
+            for place in faction.spec.supply_sources:
+                self.sources[faction.index, self.map.index(place)] = True
+        rear = np.array([self._rear_of(f.index) for f in self.factions]).reshape(
+            len(self.factions), self.map.size
+        )
+        self.reachable = np.isfinite(rear)
+        self.travel = logistics.travel_days(rear, self.params.speed)
+        self._buffers.fit_strike_log(int((self.params.sorties > 0).sum()), self.map.size)
+        self._supply_stale = True
+
+    def _rear_of(self, f: int) -> np.ndarray:
+        """Road km from where faction f's reserve stands: its and its allies' supply sources,
+        or, without any, the places it holds."""
+        rear = np.flatnonzero(self.sources[self.friendly[f]].any(axis=0))
+        if rear.size == 0:
+            rear = np.flatnonzero((self.controller == f) | (self.forces[f] > 0))
+        return self.map.road_distance_from(rear)
+
+    def manpower(self) -> np.ndarray:
+        """(F,) each faction's manpower: reserve, deployed and in transit."""
+        return self.reserve + self.forces.sum(axis=1) + self.incoming.sum(axis=1)
+
+    # --- one day ---------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance the war by one day."""
+        self.day += 1
+        draws.seed_kernels(self.rng.bit_generator.random_raw() % draws.SEED_BOUND)
+        for event in self._events.pop_due(self.day):
+            self.apply_event(event)
+        p, b = self.params, self._buffers
+        logistics.deliver(
+            self.day, self.transit, self.incoming, self.forces, self.morale, self.base_morale
+        )
+        if self._supply_stale:
+            self.supplied = logistics.supply_status(
+                self.controller, self.friendly, self.sources, self.map.neighbours_start,
+                self.map.neighbours,
+            )  # fmt: skip
+            self._supply_stale = False
+        self._decide()
+        strikes = air.fly_sorties(
+            self.forces, self.engaged, self.hostile, p.sorties, p.casualties_per_sortie,
+            p.morale_shock, p.engaged_bonus, p.targeting, p.air_weight, self.deterministic,
+            b.strike_losses, b.morale_hit, b.strikes_received, b.strike_log,
+        )  # fmt: skip
+        if strikes:
+            self._strike_chunks.append((self.day, b.strike_log[:strikes].copy()))
+        combat.fight(
+            self.forces, self.morale, self.supplied, self.controller, self.friendly,
+            self.hostile, self.map.terrain, p.lethality, self.spec.combat.morale_weight,
+            self.spec.combat.unsupplied_effectiveness, self.deterministic, b.combat_losses,
+            self.engaged,
+        )  # fmt: skip
+        self.routs += morale.update_morale(
+            self.morale, self.forces, b.combat_losses, b.strike_losses, b.morale_hit,
+            self.supplied, self.engaged, self.base_morale, p.break_point, self.reserve,
+            self.ledger.deserted, self.spec.morale.loss_sensitivity, self.spec.morale.recovery,
+            self.spec.morale.siege_penalty, self.spec.morale.rout_desertion,
+        )  # fmt: skip
+        self._settle_control()
+        recruitment.recruit_and_desert(
+            self.forces, self.reserve, self.controller, self.friendly, self.map.population,
+            self.map.region, p.ground, p.home_region, p.recruitment_rate, p.desertion,
+            self.ledger.recruited, self.ledger.deserted, self.deterministic,
+        )  # fmt: skip
+        self._collect()
+        if self.day >= self.days:
+            self.running = False
+
+    def _decide(self) -> None:
+        p = self.params
+        orders = plan_orders(
+            self.forces, self.incoming, self.reserve, self.controller, self.friendly,
+            self.hostile, self.supplied, self.reachable, self.value, self.map.terrain,
+            self.vital, self.map.region, self.map.neighbours_start, self.map.neighbours,
+            p.ground, p.home_region, p.commit, p.aggression, p.attack_ratio, p.defend_ratio,
+            p.max_offensives, p.min_attack, p.vital_only_below,
+        )  # fmt: skip
+        logistics.dispatch(orders, self.day, self.travel, self.transit, self.incoming, self.reserve)
+
+    def _settle_control(self) -> None:
+        captured = combat.settle_control(
+            self.forces, self.reserve, self.controller, self.friendly, self.hostile,
+            self.spec.combat.min_force, self._buffers.captures,
+        )  # fmt: skip
+        if not captured:
+            return
+        self._supply_stale = True
+        bonus, penalty = self.spec.morale.victory_bonus, self.spec.morale.defeat_penalty
+        for place, previous, new in self._buffers.captures[:captured]:
+            self.base_morale[new] = min(1.0, self.base_morale[new] + bonus)
+            if previous >= 0:
+                self.base_morale[previous] = max(0.0, self.base_morale[previous] - penalty)
+            capture = Capture(
+                day=self.day,
+                place=self.map.names[place],
+                previous=self.factions[previous].key if previous >= 0 else None,
+                new=self.factions[new].key,
+            )
+            self.captures.append(capture)
+            self.datacollector.add_table_row(
+                "captures",
+                {
+                    "day": capture.day,
+                    "place": capture.place,
+                    "from": capture.previous,
+                    "to": capture.new,
+                },
+            )
+
+    def _collect(self) -> None:
+        b = self._buffers
+        account_day(
+            self.controller, self.map.population, self.forces, self.morale, self.reserve,
+            self.incoming, self.base_morale, b.combat_losses, b.strike_losses,
+            b.strikes_received, self.ledger.combat_losses, self.ledger.strike_losses, self.tally,
+        )  # fmt: skip
+        self.datacollector.collect(self)
+
+    # --- events ----------------------------------------------------------------------
+
+    def apply_event(self, event: ScheduledEvent) -> None:
+        """Carry out a scheduled event: new parameters, manpower, relations."""
+        spec = event.spec
+        self.event_log.append((self.day, event.name))
+        if spec.faction is None:
+            return
+        faction = self.factions[self.faction_number(spec.faction)]
+        f = faction.index
+        for dotted, value in spec.set.items():
+            owner, field = resolve_setting(faction.spec, dotted)
+            setattr(owner, field.name, value)
+            if dotted == "morale":
+                self.base_morale[f] = value
+        added = max(spec.add_reserve, -self.reserve[f])
+        self.reserve[f] += added
+        self.ledger.added_by_events[f] += added
+        for place, manpower in spec.add_forces.items():
+            p = self.map.index(place)
+            total = self.forces[f, p] + manpower
+            if total > 0:
+                self.morale[f, p] = (
+                    self.forces[f, p] * self.morale[f, p] + manpower * self.base_morale[f]
+                ) / total
+            self.forces[f, p] = total
+            self.ledger.added_by_events[f] += manpower
+        for other, relation in spec.relations.items():
+            self.set_relation(f, self.faction_number(other), relation)
+        if self.day > 0:
+            self._refresh_parameters()
+
+    # --- results ---------------------------------------------------------------------
+
+    def date_of(self, day: int) -> dt.date | None:
+        """Calendar date of a model day (None for a scenario without a start date)."""
+        return None if self.start_date is None else self.start_date + dt.timedelta(days=day)
+
+    def strike_log(self) -> np.ndarray:
+        """(n, 6) every strike so far: day, air faction, target faction, place, sorties,
+        casualties (faction and place numbers)."""
+        if not self._strike_chunks:
+            return np.empty((0, 6))
+        return np.concatenate(
+            [np.column_stack([np.full(len(rows), day), rows]) for day, rows in self._strike_chunks]
+        )
+
+
+@dataclasses.dataclass
+class _Buffers:
+    """Arrays the kernels fill each day, allocated once per run."""
+
+    strike_losses: np.ndarray
+    combat_losses: np.ndarray
+    morale_hit: np.ndarray
+    strikes_received: np.ndarray
+    strike_log: np.ndarray
+    captures: np.ndarray
+
+    @classmethod
+    def allocate(cls, n_factions: int, n_places: int) -> _Buffers:
+        return cls(
+            strike_losses=np.zeros((n_factions, n_places)),
+            combat_losses=np.zeros((n_factions, n_places)),
+            morale_hit=np.zeros((n_factions, n_places)),
+            strikes_received=np.zeros(n_factions),
+            strike_log=np.zeros((0, 5)),
+            captures=np.zeros((n_places, 3), dtype=np.int64),
+        )
+
+    def fit_strike_log(self, n_flying: int, n_places: int) -> None:
+        """Make room for one strike per (flying faction, target faction, place)."""
+        rows = n_flying * len(self.strikes_received) * n_places
+        if len(self.strike_log) < rows:
+            self.strike_log = np.zeros((rows, 5))
+
+
+@njit(cache=True)
+def account_day(
+    controller, population, forces, morale, reserve, incoming, base_morale, combat_losses,
+    strike_losses, strikes_received, ledger_combat, ledger_strikes, tally,
+):  # fmt: skip
+    """Book the day's losses and fill the per-faction tally (rows as in FACTION_SERIES)."""
+    n_factions, n_places = forces.shape
+    tally[:] = 0.0
+    for p in range(n_places):
+        if controller[p] >= 0:
+            tally[0, controller[p]] += 1.0
+            tally[1, controller[p]] += population[p]
+    for f in range(n_factions):
+        deployed, weighted, combat_lost, strike_lost = 0.0, 0.0, 0.0, 0.0
+        for p in range(n_places):
+            deployed += forces[f, p]
+            weighted += forces[f, p] * morale[f, p]
+            combat_lost += combat_losses[f, p]
+            strike_lost += strike_losses[f, p]
+            tally[2, f] += incoming[f, p]
+        tally[2, f] += reserve[f] + deployed
+        tally[3, f] = weighted / deployed if deployed > 0.0 else base_morale[f]
+        tally[4, f] = strikes_received[f]
+        tally[5, f] = combat_lost + strike_lost
+        ledger_combat[f] += combat_lost
+        ledger_strikes[f] += strike_lost
+
+
+def _network_space(model: FrontlineModel) -> Network:
+    """The map as a Mesa network space: one cell per place, at its coordinates."""
+    options = {}
+    if "layout" in inspect.signature(Network).parameters:  # mesa >= 3.4 lays out the graph
+        options["layout"] = {i: tuple(xy) for i, xy in enumerate(model.map.coords)}
+    return Network(model.map.graph(), random=model.random, **options)

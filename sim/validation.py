@@ -1,0 +1,298 @@
+"""Checks that need the whole scenario: references between tables, shares, consistency.
+
+`sim.typed_tables` has already checked each key's type and range; this module checks
+what no single key can: that places, factions and regions named anywhere exist, that
+roads join known places, that supply sources are held by their faction, that relations
+agree both ways, that targeting shares sum to 1, and that events change real keys.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import typing
+from collections.abc import Iterable
+
+from sim.map import Map, expand_grid, grid_cell_name
+from sim.schema import AirSpec, EventSpec, FactionSpec, GridSpec, MapSpec, PlaceSpec, ScenarioSpec
+from sim.typed_tables import INVALID, KeyPath, Report, convert, did_you_mean, fields_by_key
+
+SHARE_TOLERANCE = 1e-6
+NOT_SETTABLE_BY_EVENTS = {"label", "color", "forces", "relations", "home_region", "air_only"}
+
+
+def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceSpec], Map] | None:
+    """Report every cross-reference problem; return the places (a grid expanded) and the
+    map built from them, if the map is sound."""
+    places, roads, place_paths = _check_map(spec.map, report)
+    if places is None:
+        return None
+    context = _Context(spec, places, place_paths, report)
+    context.check_controllers()
+    for name, faction in spec.factions.items():
+        context.check_faction(name, faction, ("factions", name))
+    context.check_relations()
+    for name, event in spec.events.items():
+        context.check_event(event, ("events", name))
+    return places, Map.build(places, roads)
+
+
+def _known(name: str, choices: Iterable[str], path: KeyPath, what: str, report: Report) -> bool:
+    choices = list(choices)
+    if name in choices:
+        return True
+    report(path, f"unknown {what} {name!r}" + did_you_mean(name, choices))
+    return False
+
+
+def _check_map(spec: MapSpec, report: Report):
+    """Check places/roads or the grid; return (places, roads, key path of each place)."""
+    if spec.grid is not None and (spec.places or spec.roads):
+        report(("map",), "give either `places` and `roads` or `grid`, not both")
+        return None, None, None
+    if spec.grid is not None:
+        if not _check_grid(spec.grid, report):
+            return None, None, None
+        places, roads = expand_grid(spec.grid)
+        return places, roads, _grid_place_paths(spec.grid)
+    if not spec.places:
+        report(("map",), "no places: give `map.places` (with `map.roads`) or `map.grid`")
+        return None, None, None
+    sound = _check_coordinates(spec.places, report)
+    seen: dict[frozenset, int] = {}
+    for i, road in enumerate(spec.roads):
+        path = ("map", "roads", i)
+        for end, key in ((road.from_place, "from"), (road.to_place, "to")):
+            if end is not None:
+                sound &= _known(end, spec.places, (*path, key), "place", report)
+        if road.from_place == road.to_place:
+            report(path, f"a road must join two different places, got {road.from_place!r} twice")
+            sound = False
+        pair = frozenset((road.from_place, road.to_place))
+        if pair in seen:
+            report(path, f"duplicate of map.roads[{seen[pair]}] (same two places)")
+        seen.setdefault(pair, i)
+    places = spec.places if sound else None
+    return places, spec.roads, {name: ("map", "places", name) for name in spec.places}
+
+
+def _check_coordinates(places: dict[str, PlaceSpec], report: Report) -> bool:
+    kinds = set()
+    for name, place in places.items():
+        path = ("map", "places", name)
+        has_geo = (place.lat is not None, place.lon is not None)
+        has_xy = (place.x is not None, place.y is not None)
+        if all(has_geo) and not any(has_xy):
+            kinds.add("geo")
+        elif all(has_xy) and not any(has_geo):
+            kinds.add("xy")
+        else:
+            report(path, "give coordinates as `lat` and `lon`, or as `x` and `y` (not a mix)")
+            return False
+    if len(kinds) > 1:
+        report(("map", "places"), "all places need the same kind of coordinates (lat/lon or x/y)")
+        return False
+    return True
+
+
+def _check_grid(grid: GridSpec, report: Report) -> bool:
+    sound = True
+    taken: dict[tuple[int, int], str] = {}
+    for name, cell in grid.cells.items():
+        path = ("map", "grid", "cells", name)
+        if cell.x is None or cell.y is None:
+            sound = False
+            continue
+        if cell.x >= grid.width or cell.y >= grid.height:
+            report(
+                path, f"cell ({cell.x}, {cell.y}) lies outside the {grid.width}x{grid.height} grid"
+            )
+            sound = False
+        elif (cell.x, cell.y) in taken:
+            report(path, f"cell ({cell.x}, {cell.y}) is already named {taken[cell.x, cell.y]!r}")
+            sound = False
+        taken.setdefault((cell.x, cell.y), name)
+    for name, zone in grid.zones.items():
+        for axis, size in (("x", grid.width), ("y", grid.height)):
+            span = getattr(zone, axis)
+            if span is None:
+                sound = False
+            elif len(span) != 2 or not 0 <= span[0] <= span[1] < size:
+                report(
+                    ("map", "grid", "zones", name, axis),
+                    f"must be [first, last] with 0 <= first <= last < {size}, got {span}",
+                )
+                sound = False
+    return sound
+
+
+def _grid_place_paths(grid: GridSpec) -> dict[str, KeyPath]:
+    """Key path to blame for each expanded grid place (its named cell, else the zone/grid)."""
+    paths: dict[str, KeyPath] = {}
+    for y in range(grid.height):
+        for x in range(grid.width):
+            paths[grid_cell_name(x, y)] = ("map", "grid")
+            for zone_name, zone in grid.zones.items():
+                if zone.x[0] <= x <= zone.x[1] and zone.y[0] <= y <= zone.y[1]:
+                    paths[grid_cell_name(x, y)] = ("map", "grid", "zones", zone_name)
+    for name in grid.cells:
+        paths[name] = ("map", "grid", "cells", name)
+    return paths
+
+
+class _Context:
+    """What the reference checks need to know about the scenario."""
+
+    def __init__(self, spec: ScenarioSpec, places: dict, place_paths: dict, report: Report):
+        self.spec = spec
+        self.places = places
+        self.place_paths = place_paths
+        self.regions = {p.region for p in places.values()}
+        self.report = report
+
+    def known_place(self, name: str, path: KeyPath) -> bool:
+        return _known(name, self.places, path, "place", self.report)
+
+    def known_faction(self, name: str, path: KeyPath) -> bool:
+        return _known(name, self.spec.factions, path, "faction", self.report)
+
+    def check_controllers(self) -> None:
+        for name, place in self.places.items():
+            if place.controller is None:
+                continue
+            path = (*self.place_paths[name], "controller")
+            known = self.known_faction(place.controller, path)
+            if known and self.spec.factions[place.controller].air_only:
+                self.report(path, f"{place.controller!r} is air-only and cannot hold places")
+
+    def check_faction(self, name: str, faction: FactionSpec, path: KeyPath) -> None:
+        if faction.home_region is not None:
+            _known(faction.home_region, self.regions, (*path, "home_region"), "region", self.report)
+        if faction.air_only and (faction.reserve > 0 or faction.recruitment.rate > 0):
+            self.report(path, "an air-only faction has no reserve and no recruitment")
+        for place, _ in faction.forces.items():
+            self.check_deployment(name, faction, place, (*path, "forces", place))
+        for i, source in enumerate(faction.supply_sources):
+            where = (*path, "supply_sources", i)
+            if self.known_place(source, where) and self.places[source].controller != name:
+                holder = self.places[source].controller
+                self.report(
+                    where, f"{name!r} does not hold {source!r} on day 0 (held by {holder!r})"
+                )
+        for other in faction.relations:
+            if self.known_faction(other, (*path, "relations", other)) and other == name:
+                self.report((*path, "relations", other), "a faction has no relation to itself")
+        self.check_air(name, faction.air, (*path, "air"))
+
+    def check_deployment(self, name: str, faction: FactionSpec, place: str, path: KeyPath) -> None:
+        if not self.known_place(place, path):
+            return
+        if faction.air_only:
+            self.report(path, f"{name!r} is air-only and has no ground forces")
+        region = self.places[place].region
+        if faction.home_region is not None and region != faction.home_region:
+            self.report(
+                path,
+                f"{name!r} is a local militia of {faction.home_region!r}; "
+                f"{place!r} lies in {region!r}",
+            )
+
+    def check_air(self, name: str, air: AirSpec, path: KeyPath) -> None:
+        for target in air.targeting:
+            where = (*path, "targeting", target)
+            if self.known_faction(target, where) and target == name:
+                self.report(where, "a faction cannot target itself")
+        total = sum(air.targeting.values())
+        if air.targeting and not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
+            self.report((*path, "targeting"), f"shares must sum to 1, got {total:g}")
+        for place in air.place_weights:
+            self.known_place(place, (*path, "place_weights", place))
+        for region in air.region_weights:
+            _known(region, self.regions, (*path, "region_weights", region), "region", self.report)
+
+    def check_relations(self) -> None:
+        factions = self.spec.factions
+        for a, spec_a in factions.items():
+            for b, relation in spec_a.relations.items():
+                back = factions[b].relations.get(a) if b in factions else None
+                if back is not None and back != relation and a < b:
+                    self.report(
+                        ("factions", a, "relations", b),
+                        f"{a!r} calls {b!r} {relation!r} but {b!r} calls {a!r} {back!r}",
+                    )
+
+    def check_event(self, event: EventSpec, path: KeyPath) -> None:
+        if (event.day is None) == (event.date is None):
+            self.report(path, "give exactly one of `day` and `date`")
+        if event.date is not None and self.spec.run.start_date is None:
+            self.report((*path, "date"), "an event by date needs `run.start_date`")
+        acts = event.set or event.add_reserve or event.add_forces or event.relations
+        if event.faction is None:
+            if acts:
+                self.report(path, "missing `faction`: the faction this event changes")
+            return
+        if not self.known_faction(event.faction, (*path, "faction")):
+            return
+        faction = self.spec.factions[event.faction]
+        for place in event.add_forces:
+            self.check_deployment(event.faction, faction, place, (*path, "add_forces", place))
+        for other in event.relations:
+            self.known_faction(other, (*path, "relations", other))
+        self.check_settings(event.faction, faction, event.set, (*path, "set"))
+
+    def check_settings(
+        self, name: str, faction: FactionSpec, settings: dict, path: KeyPath
+    ) -> None:
+        """Check an event's `set` table: real keys, right types, and a coherent result."""
+        changed = copy.deepcopy(faction)
+        for dotted, value in settings.items():
+            where = (*path, dotted)
+            target = resolve_setting(changed, dotted)
+            if target is None:
+                self.report(
+                    where, f"not a faction key that an event can set{_settable_hint(dotted)}"
+                )
+                continue
+            owner, field = target
+            hint = typing.get_type_hints(type(owner))[field.name]
+            converted = convert(value, hint, where, field.metadata, self.report)
+            if converted is not INVALID:
+                setattr(owner, field.name, converted)
+        if any(key.startswith("air.") for key in settings):
+            self.check_air(name, changed.air, path)
+
+
+def resolve_setting(faction: FactionSpec, dotted: str) -> tuple[object, dataclasses.Field] | None:
+    """Find the table and field that an event's dotted key (e.g. `air.targeting`) sets."""
+    owner: object = faction
+    parts = dotted.split(".")
+    for depth, part in enumerate(parts):
+        field = fields_by_key(type(owner)).get(part)
+        if field is None or (depth == 0 and part in NOT_SETTABLE_BY_EVENTS):
+            return None
+        value = getattr(owner, field.name)
+        if depth == len(parts) - 1:
+            return None if dataclasses.is_dataclass(value) else (owner, field)
+        if not dataclasses.is_dataclass(value):
+            return None
+        owner = value
+    return None
+
+
+def settable_keys(cls: type = FactionSpec, prefix: str = "") -> list[str]:
+    """Every dotted faction key that an event may set."""
+    keys = []
+    for name, field in fields_by_key(cls).items():
+        if not prefix and name in NOT_SETTABLE_BY_EVENTS:
+            continue
+        sub = field.default_factory if field.default_factory is not dataclasses.MISSING else None
+        if sub is not None and dataclasses.is_dataclass(sub):
+            keys += settable_keys(sub, f"{prefix}{name}.")
+        else:
+            keys.append(prefix + name)
+    return keys
+
+
+def _settable_hint(dotted: str) -> str:
+    return did_you_mean(dotted, settable_keys())
