@@ -36,8 +36,9 @@ def fly_sorties(
     Takes the casualties off `forces` and records them in `casualties` (F, P); fills
     `morale_hit` (F, P), the sorties `received` by each target
     faction (F,), and the first rows of `log` with the columns of `STRIKE_LOG_COLUMNS`.
-    In a random run each sortie picks its target cell by weight (so exactly the day's
-    sorties fly); in a deterministic run every cell gets its expected share.
+    In a random run exactly the day's sorties fly, each landing on a cell drawn by
+    weight (systematic sampling: one random offset, then evenly spaced draws through
+    the cumulative weights); in a deterministic run every cell gets its expected share.
     """
     n_factions, n_places = forces.shape
     casualties[:] = 0.0
@@ -119,7 +120,14 @@ def _allocate(sorties, cumulative, flown, deterministic):
             previous = cumulative[i]
         return
     count = int(sorties) + (1 if np.random.random() < sorties - int(sorties) else 0)
-    total = cumulative[-1]
+    if count == 0:
+        return
+    step = cumulative[-1] / count
+    target = np.random.random() * step
+    last = cumulative.shape[0] - 1
+    i = 0
     for _ in range(count):
-        i = np.searchsorted(cumulative, np.random.random() * total, side="right")
-        flown[min(i, cumulative.shape[0] - 1)] += 1.0
+        while i < last and cumulative[i] <= target:
+            i += 1
+        flown[i] += 1.0
+        target += step

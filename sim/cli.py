@@ -113,7 +113,7 @@ def _validate(args: argparse.Namespace) -> int:
         _, problems = check_scenario(file)
         if problems:
             failed += 1
-            _print_problems(problems)
+            _print_problems(problems, file)
         else:
             print(f"{file}: ok")
     if len(args.files) > 1:
@@ -121,8 +121,9 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _print_problems(problems: list[Problem]) -> None:
+def _print_problems(problems: list[Problem], source: Path | None = None) -> None:
+    """Print problems to stderr under a header naming `source` (default: the first's file)."""
     noun = "problem" if len(problems) == 1 else "problems"
-    print(f"{problems[0].file}: {len(problems)} {noun}", file=sys.stderr)
+    print(f"{source or problems[0].file}: {len(problems)} {noun}", file=sys.stderr)
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)

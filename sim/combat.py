@@ -11,8 +11,9 @@ form. A faction's per-fighter fire is
     lethality x (1 + morale_weight x (morale - 0.5)) x (1, or unsupplied_effectiveness)
     / terrain (for attackers only: forces not on the side holding the place).
 
-A day is integrated with the midpoint rule (error O(fire^3) per day); the expected
-losses are drawn as Poisson numbers unless the run is deterministic. A place whose
+A day is integrated with the midpoint rule (error O(fire^3) per day; a force that the
+first half-day would wipe out is lost whole); the expected losses are drawn as Poisson
+numbers unless the run is deterministic. A place whose
 defenders fall below `min_force` goes to the strongest enemy force there.
 """
 
@@ -88,7 +89,8 @@ def fight(
             half[f] = max(0.0, strength[f] - 0.5 * rates[f])
         _loss_rates(half, fire, hostile, present, n, rates)
         for f in present[:n]:
-            losses[f, p] = min(poisson(min(rates[f], strength[f]), deterministic), strength[f])
+            expected = strength[f] if half[f] <= 0.0 else min(rates[f], strength[f])
+            losses[f, p] = min(poisson(expected, deterministic), strength[f])
             forces[f, p] -= losses[f, p]
 
 

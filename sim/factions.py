@@ -114,27 +114,6 @@ class FactionParameters:
         )
 
 
-@njit(cache=True, inline="always")
-def _strength(forces, relation, f, p):
-    """Total force at place p of the factions that faction f has `relation` with."""
-    total = 0.0
-    for g in range(forces.shape[0]):
-        if relation[f, g]:
-            total += forces[g, p]
-    return total
-
-
-@njit(cache=True, inline="always")
-def _borders_supplied_ground(f, p, controller, friendly, supplied, starts, neighbours):
-    """Whether place p is next to a place held by f's side and supplied for f."""
-    for k in range(starts[p], starts[p + 1]):
-        q = neighbours[k]
-        c = controller[q]
-        if c >= 0 and friendly[f, c] and supplied[f, q]:
-            return True
-    return False
-
-
 @njit(cache=True)
 def plan_orders(
     forces, incoming, reserve, controller, friendly, hostile, supplied, reachable,
@@ -148,85 +127,147 @@ def plan_orders(
     `defend_ratio` against the attackers (only vital ones when the reserve is short).
     What remains, up to the `aggression` share of the day's commitment, goes to
     offensives: topping up attacks under way towards `attack_ratio`, then opening new
-    ones, up to `max_offensives`, against the adjacent enemy or unheld place with the
+    ones, up to `max_offensives`, against the adjacent enemy or unheld places with the
     best value per fighter needed that it could carry through with its reserve.
     """
     n_factions, n_places = forces.shape
     orders = np.zeros((n_factions, n_places))
-    need = np.zeros(n_places)
+    enemies = _enemy_strength(forces, hostile)
+    area = np.empty(n_places, dtype=np.bool_)
+    scratch = np.empty((2, n_places))
     for f in range(n_factions):
         if not ground[f] or reserve[f] < 1.0:
             continue
         budget = commit[f] * reserve[f]
+        for p in range(n_places):
+            area[p] = home_region[f] < 0 or region[p] == home_region[f]
         short = reserve[f] < vital_only_below[f]
-        militia = home_region[f] >= 0
-
-        total_need = 0.0
-        for p in range(n_places):
-            need[p] = 0.0
-            c = controller[p]
-            if c < 0 or not friendly[f, c] or not supplied[f, p] or not reachable[f, p]:
-                continue
-            if (militia and region[p] != home_region[f]) or (short and not vital[p]):
-                continue
-            attackers = _strength(forces, hostile, f, p)
-            if attackers > 0.0:
-                shortfall = defend_ratio[f] * attackers - _strength(forces, friendly, f, p)
-                shortfall -= incoming[f, p]
-                if shortfall > 0.0:
-                    need[p] = shortfall
-                    total_need += shortfall
-        spent = 0.0
-        if total_need > 0.0:
-            scale = min(1.0, budget / total_need)
-            for p in range(n_places):
-                orders[f, p] = need[p] * scale
-            spent = min(budget, total_need)
-
+        spent = _reinforce(
+            f, orders, budget, enemies, forces, incoming, controller, friendly, supplied,
+            reachable, area, vital, short, defend_ratio[f], scratch[0],
+        )  # fmt: skip
         offence = min(budget - spent, aggression[f] * budget)
-        ongoing = 0
-        total_need = 0.0
-        for p in range(n_places):
-            need[p] = 0.0
-            c = controller[p]
-            committed = forces[f, p] + incoming[f, p]
-            if committed > 0.0 and (c < 0 or hostile[f, c]):
-                ongoing += 1
-                wanted = attack_ratio[f] * _strength(forces, hostile, f, p) * terrain[p]
-                need[p] = max(0.0, max(wanted, min_attack[f]) - committed)
-                total_need += need[p]
-        if total_need > 0.0 and offence > 0.0:
-            scale = min(1.0, offence / total_need)
-            for p in range(n_places):
-                orders[f, p] += need[p] * scale
-            offence -= min(offence, total_need)
-
-        willing = aggression[f] * reserve[f]
-        while ongoing < max_offensives[f] and offence >= 1.0:
-            best, best_score, best_need = -1, 0.0, 0.0
-            for p in range(n_places):
-                c = controller[p]
-                if (c >= 0 and not hostile[f, c]) or not reachable[f, p]:
-                    continue
-                if forces[f, p] + incoming[f, p] + orders[f, p] > 0.0:
-                    continue
-                if militia and region[p] != home_region[f]:
-                    continue
-                if not _borders_supplied_ground(
-                    f, p, controller, friendly, supplied, starts, neighbours
-                ):
-                    continue
-                wanted = attack_ratio[f] * _strength(forces, hostile, f, p) * terrain[p]
-                wanted = max(wanted, min_attack[f])
-                if wanted > willing:
-                    continue
-                score = value[p] / wanted
-                if score > best_score:
-                    best, best_score, best_need = p, score, wanted
-            if best < 0:
-                break
-            sent = min(best_need, offence)
-            orders[f, best] += sent
-            offence -= sent
-            ongoing += 1
+        offence, ongoing = _press_attacks(
+            f, orders, offence, enemies, forces, incoming, controller, hostile, terrain,
+            attack_ratio[f], min_attack[f], scratch[0],
+        )  # fmt: skip
+        if ongoing < max_offensives[f] and offence >= 1.0:
+            _open_attacks(
+                f, orders, offence, max_offensives[f] - ongoing, aggression[f] * reserve[f],
+                enemies, forces, incoming, controller, friendly, hostile, supplied, reachable,
+                area, value, terrain, starts, neighbours, attack_ratio[f], min_attack[f],
+                scratch[0], scratch[1],
+            )  # fmt: skip
     return orders
+
+
+@njit(cache=True)
+def _enemy_strength(forces, hostile):
+    """(F, P) the force at each place of the factions hostile to each faction."""
+    n_factions, n_places = forces.shape
+    enemies = np.zeros((n_factions, n_places))
+    for f in range(n_factions):
+        for g in range(n_factions):
+            if hostile[f, g]:
+                for p in range(n_places):
+                    enemies[f, p] += forces[g, p]
+    return enemies
+
+
+@njit(cache=True)
+def _reinforce(
+    f, orders, budget, enemies, forces, incoming, controller, friendly, supplied, reachable,
+    area, vital, short, defend_ratio, need,
+):  # fmt: skip
+    """Send reinforcements to its side's places under attack; return the manpower sent.
+
+    Only places in its `area` count, and only vital ones when it is `short` of manpower.
+    """
+    n_factions, n_places = forces.shape
+    need[:] = 0.0
+    total = 0.0
+    for p in range(n_places):
+        c = controller[p]
+        if enemies[f, p] <= 0.0 or c < 0 or not friendly[f, c]:
+            continue
+        if not (supplied[f, p] and reachable[f, p] and area[p]) or (short and not vital[p]):
+            continue
+        defenders = incoming[f, p]
+        for g in range(n_factions):
+            if friendly[f, g]:
+                defenders += forces[g, p]
+        need[p] = max(0.0, defend_ratio * enemies[f, p] - defenders)
+        total += need[p]
+    if total <= 0.0:
+        return 0.0
+    scale = min(1.0, budget / total)
+    for p in range(n_places):
+        orders[f, p] += need[p] * scale
+    return min(budget, total)
+
+
+@njit(cache=True)
+def _press_attacks(
+    f, orders, offence, enemies, forces, incoming, controller, hostile, terrain, attack_ratio,
+    min_attack, need,
+):  # fmt: skip
+    """Top up attacks under way towards the odds sought; return (offence left, attacks)."""
+    n_places = forces.shape[1]
+    need[:] = 0.0
+    total = 0.0
+    ongoing = 0
+    for p in range(n_places):
+        c = controller[p]
+        committed = forces[f, p] + incoming[f, p]
+        if committed > 0.0 and (c < 0 or hostile[f, c]):
+            ongoing += 1
+            wanted = max(attack_ratio * enemies[f, p] * terrain[p], min_attack)
+            need[p] = max(0.0, wanted - committed)
+            total += need[p]
+    if total > 0.0 and offence > 0.0:
+        scale = min(1.0, offence / total)
+        for p in range(n_places):
+            orders[f, p] += need[p] * scale
+        offence -= min(offence, total)
+    return offence, ongoing
+
+
+@njit(cache=True)
+def _open_attacks(
+    f, orders, offence, slots, willing, enemies, forces, incoming, controller, friendly,
+    hostile, supplied, reachable, area, value, terrain, starts, neighbours, attack_ratio,
+    min_attack, score, wanted,
+):  # fmt: skip
+    """Open up to `slots` new attacks on the best-value targets it can afford."""
+    n_places = forces.shape[1]
+    score[:] = 0.0
+    for p in range(n_places):
+        c = controller[p]
+        if (c >= 0 and not hostile[f, c]) or not (reachable[f, p] and area[p]):
+            continue
+        if forces[f, p] + incoming[f, p] + orders[f, p] > 0.0:
+            continue
+        wanted[p] = max(attack_ratio * enemies[f, p] * terrain[p], min_attack)
+        if wanted[p] <= willing and _borders_supplied_ground(
+            f, p, controller, friendly, supplied, starts, neighbours
+        ):
+            score[p] = value[p] / wanted[p]
+    for _ in range(slots):
+        best = np.argmax(score)
+        if score[best] <= 0.0 or offence < 1.0:
+            return
+        sent = min(wanted[best], offence)
+        orders[f, best] += sent
+        offence -= sent
+        score[best] = 0.0
+
+
+@njit(cache=True, inline="always")
+def _borders_supplied_ground(f, p, controller, friendly, supplied, starts, neighbours):
+    """Whether place p is next to a place held by f's side and supplied for f."""
+    for k in range(starts[p], starts[p + 1]):
+        q = neighbours[k]
+        c = controller[q]
+        if c >= 0 and friendly[f, c] and supplied[f, q]:
+            return True
+    return False

@@ -25,11 +25,11 @@ import inspect
 import mesa
 import numpy as np
 from mesa.discrete_space import Network
-from numba import njit
 
-from sim import air, combat, draws, logistics, morale, recruitment
+from sim import draws, logistics
+from sim.day import advance_day, tally_day
 from sim.events import EventQueue, ScheduledEvent
-from sim.factions import Faction, FactionParameters, plan_orders
+from sim.factions import Faction, FactionParameters
 from sim.scenario import Scenario
 from sim.validation import resolve_setting
 
@@ -121,7 +121,7 @@ class FrontlineModel(mesa.Model):
             model_reporters={"factions": lambda model: model.tally},
             tables={"captures": ["day", "place", "from", "to"]},
         )
-        self._collect()
+        self._tally_day_zero()
 
     # --- state -----------------------------------------------------------------------
 
@@ -145,8 +145,16 @@ class FrontlineModel(mesa.Model):
         self.incoming = np.zeros((n_factions, n_places))
         self.transit = np.zeros((logistics.MAX_TRAVEL_DAYS + 1, n_factions, n_places))
         self.engaged = np.zeros((n_factions, n_places), dtype=bool)
+        self.supplied = np.zeros((n_factions, n_places), dtype=bool)
         self.ledger = Ledger.zeros(n_factions)
         self.value = self.map.value(self.spec.place_value)
+        rules = self.spec.morale
+        self._morale_parameters = (
+            rules.loss_sensitivity,
+            rules.recovery,
+            rules.siege_penalty,
+            rules.rout_desertion,
+        )
         self.vital = self.map.has_tag("vital")
         self.tally = np.zeros((len(FACTION_SERIES), n_factions))
         self._buffers = _Buffers.allocate(n_factions, n_places)
@@ -200,67 +208,38 @@ class FrontlineModel(mesa.Model):
         draws.seed_kernels(self.rng.bit_generator.random_raw() % draws.SEED_BOUND)
         for event in self._events.pop_due(self.day):
             self.apply_event(event)
-        p, b = self.params, self._buffers
-        logistics.deliver(
-            self.day, self.transit, self.incoming, self.forces, self.morale, self.base_morale
-        )
-        if self._supply_stale:
-            self.supplied = logistics.supply_status(
-                self.controller, self.friendly, self.sources, self.map.neighbours_start,
-                self.map.neighbours,
-            )  # fmt: skip
-            self._supply_stale = False
-        self._decide()
-        strikes = air.fly_sorties(
-            self.forces, self.engaged, self.hostile, p.sorties, p.casualties_per_sortie,
-            p.morale_shock, p.engaged_bonus, p.targeting, p.air_weight, self.deterministic,
-            b.strike_losses, b.morale_hit, b.strikes_received, b.strike_log,
+        p, b, m, c = self.params, self._buffers, self.map, self.spec.combat
+        strikes, taken, routs = advance_day(
+            self.day, self.deterministic, self._supply_stale,
+            self.controller, self.forces, self.morale, self.reserve, self.base_morale,
+            self.incoming, self.transit, self.supplied, self.engaged,
+            m.population, m.terrain, m.region, self.value, self.vital, m.neighbours_start,
+            m.neighbours,
+            self.friendly, self.hostile, self.sources, self.travel, self.reachable,
+            p.ground, p.home_region, p.break_point, p.lethality, p.recruitment_rate,
+            p.desertion, p.commit, p.aggression, p.attack_ratio, p.defend_ratio,
+            p.max_offensives, p.min_attack, p.vital_only_below, p.sorties,
+            p.casualties_per_sortie, p.morale_shock, p.engaged_bonus, p.targeting, p.air_weight,
+            c.morale_weight, c.unsupplied_effectiveness, c.min_force, *self._morale_parameters,
+            self.ledger.recruited, self.ledger.deserted, self.ledger.combat_losses,
+            self.ledger.strike_losses, b.strike_losses, b.combat_losses, b.morale_hit,
+            b.strikes_received, b.strike_log, b.captures, self.tally,
         )  # fmt: skip
+        self._supply_stale = False
+        self.routs += routs
         if strikes:
             self._strike_chunks.append((self.day, b.strike_log[:strikes].copy()))
-        combat.fight(
-            self.forces, self.morale, self.supplied, self.controller, self.friendly,
-            self.hostile, self.map.terrain, p.lethality, self.spec.combat.morale_weight,
-            self.spec.combat.unsupplied_effectiveness, self.deterministic, b.combat_losses,
-            self.engaged,
-        )  # fmt: skip
-        self.routs += morale.update_morale(
-            self.morale, self.forces, b.combat_losses, b.strike_losses, b.morale_hit,
-            self.supplied, self.engaged, self.base_morale, p.break_point, self.reserve,
-            self.ledger.deserted, self.spec.morale.loss_sensitivity, self.spec.morale.recovery,
-            self.spec.morale.siege_penalty, self.spec.morale.rout_desertion,
-        )  # fmt: skip
-        self._settle_control()
-        recruitment.recruit_and_desert(
-            self.forces, self.reserve, self.controller, self.friendly, self.map.population,
-            self.map.region, p.ground, p.home_region, p.recruitment_rate, p.desertion,
-            self.ledger.recruited, self.ledger.deserted, self.deterministic,
-        )  # fmt: skip
-        self._collect()
+        if taken:
+            self._record_captures(b.captures[:taken])
+        self.datacollector.collect(self)
         if self.day >= self.days:
             self.running = False
 
-    def _decide(self) -> None:
-        p = self.params
-        orders = plan_orders(
-            self.forces, self.incoming, self.reserve, self.controller, self.friendly,
-            self.hostile, self.supplied, self.reachable, self.value, self.map.terrain,
-            self.vital, self.map.region, self.map.neighbours_start, self.map.neighbours,
-            p.ground, p.home_region, p.commit, p.aggression, p.attack_ratio, p.defend_ratio,
-            p.max_offensives, p.min_attack, p.vital_only_below,
-        )  # fmt: skip
-        logistics.dispatch(orders, self.day, self.travel, self.transit, self.incoming, self.reserve)
-
-    def _settle_control(self) -> None:
-        captured = combat.settle_control(
-            self.forces, self.reserve, self.controller, self.friendly, self.hostile,
-            self.spec.combat.min_force, self._buffers.captures,
-        )  # fmt: skip
-        if not captured:
-            return
+    def _record_captures(self, captures: np.ndarray) -> None:
+        """Log the day's captures and move the winners' and losers' baseline morale."""
         self._supply_stale = True
         bonus, penalty = self.spec.morale.victory_bonus, self.spec.morale.defeat_penalty
-        for place, previous, new in self._buffers.captures[:captured]:
+        for place, previous, new in captures:
             self.base_morale[new] = min(1.0, self.base_morale[new] + bonus)
             if previous >= 0:
                 self.base_morale[previous] = max(0.0, self.base_morale[previous] - penalty)
@@ -281,9 +260,10 @@ class FrontlineModel(mesa.Model):
                 },
             )
 
-    def _collect(self) -> None:
+    def _tally_day_zero(self) -> None:
+        """Collect the initial state, as the data of day 0."""
         b = self._buffers
-        account_day(
+        tally_day(
             self.controller, self.map.population, self.forces, self.morale, self.reserve,
             self.incoming, self.base_morale, b.combat_losses, b.strike_losses,
             b.strikes_received, self.ledger.combat_losses, self.ledger.strike_losses, self.tally,
@@ -365,34 +345,6 @@ class _Buffers:
         rows = n_flying * len(self.strikes_received) * n_places
         if len(self.strike_log) < rows:
             self.strike_log = np.zeros((rows, 5))
-
-
-@njit(cache=True)
-def account_day(
-    controller, population, forces, morale, reserve, incoming, base_morale, combat_losses,
-    strike_losses, strikes_received, ledger_combat, ledger_strikes, tally,
-):  # fmt: skip
-    """Book the day's losses and fill the per-faction tally (rows as in FACTION_SERIES)."""
-    n_factions, n_places = forces.shape
-    tally[:] = 0.0
-    for p in range(n_places):
-        if controller[p] >= 0:
-            tally[0, controller[p]] += 1.0
-            tally[1, controller[p]] += population[p]
-    for f in range(n_factions):
-        deployed, weighted, combat_lost, strike_lost = 0.0, 0.0, 0.0, 0.0
-        for p in range(n_places):
-            deployed += forces[f, p]
-            weighted += forces[f, p] * morale[f, p]
-            combat_lost += combat_losses[f, p]
-            strike_lost += strike_losses[f, p]
-            tally[2, f] += incoming[f, p]
-        tally[2, f] += reserve[f] + deployed
-        tally[3, f] = weighted / deployed if deployed > 0.0 else base_morale[f]
-        tally[4, f] = strikes_received[f]
-        tally[5, f] = combat_lost + strike_lost
-        ledger_combat[f] += combat_lost
-        ledger_strikes[f] += strike_lost
 
 
 def _network_space(model: FrontlineModel) -> Network:

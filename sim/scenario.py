@@ -67,14 +67,15 @@ def parse_overrides(assignments: list[str] | dict[str, Any]) -> dict:
     else:
         lines = list(assignments)
     table: dict = {}
+    problems = []
     for line in lines:
         try:
             _merge(table, tomllib.loads(line))
         except tomllib.TOMLDecodeError as error:
-            problem = Problem(
-                OVERRIDE_SOURCE, line, f"not a `key.path = value` assignment ({error})"
-            )
-            raise InputError([problem]) from None
+            message = f"expected `key.path = value` in TOML syntax, text in quotes ({error})"
+            problems.append(Problem(OVERRIDE_SOURCE, line, message))
+    if problems:
+        raise InputError(problems)
     return table
 
 

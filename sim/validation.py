@@ -20,14 +20,17 @@ from sim.typed_tables import INVALID, KeyPath, Report, convert, did_you_mean, fi
 
 SHARE_TOLERANCE = 1e-6
 NOT_SETTABLE_BY_EVENTS = {"label", "color", "forces", "relations", "home_region", "air_only"}
+AIR_REFERENCE_KEYS = ("targeting", "place_weights", "region_weights")
 
 
 def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceSpec], Map] | None:
     """Report every cross-reference problem; return the places (a grid expanded) and the
-    map built from them, if the map is sound."""
-    places, roads, place_paths = _check_map(spec.map, report)
-    if places is None:
-        return None
+    map built from them, if the map is sound.
+
+    A broken map does not stop the other checks: with a bad road or coordinates the place
+    names are still known; with a broken grid, checks of place names are skipped.
+    """
+    places, roads, place_paths, sound = _check_map(spec.map, report)
     context = _Context(spec, places, place_paths, report)
     context.check_controllers()
     for name, faction in spec.factions.items():
@@ -35,6 +38,8 @@ def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceS
     context.check_relations()
     for name, event in spec.events.items():
         context.check_event(event, ("events", name))
+    if places is None or not sound:
+        return None
     return places, Map.build(places, roads)
 
 
@@ -47,22 +52,24 @@ def _known(name: str, choices: Iterable[str], path: KeyPath, what: str, report: 
 
 
 def _check_map(spec: MapSpec, report: Report):
-    """Check places/roads or the grid; return (places, roads, key path of each place)."""
+    """Check places/roads or the grid; return (places, roads, key path of each place,
+    whether a map can be built). Places are None when their names are not known."""
     if spec.grid is not None and (spec.places or spec.roads):
         report(("map",), "give either `places` and `roads` or `grid`, not both")
-        return None, None, None
+        return None, None, None, False
     if spec.grid is not None:
         if not _check_grid(spec.grid, report):
-            return None, None, None
+            return None, None, None, False
         places, roads = expand_grid(spec.grid)
-        return places, roads, _grid_place_paths(spec.grid)
+        return places, roads, _grid_place_paths(spec.grid), True
     if not spec.places:
         report(("map",), "no places: give `map.places` (with `map.roads`) or `map.grid`")
-        return None, None, None
+        return None, None, None, False
     sound = _check_coordinates(spec.places, report)
     seen: dict[frozenset, int] = {}
     for i, road in enumerate(spec.roads):
         path = ("map", "roads", i)
+        sound &= None not in (road.from_place, road.to_place, road.km)  # reported as missing
         for end, key in ((road.from_place, "from"), (road.to_place, "to")):
             if end is not None:
                 sound &= _known(end, spec.places, (*path, key), "place", report)
@@ -73,12 +80,13 @@ def _check_map(spec: MapSpec, report: Report):
         if pair in seen:
             report(path, f"duplicate of map.roads[{seen[pair]}] (same two places)")
         seen.setdefault(pair, i)
-    places = spec.places if sound else None
-    return places, spec.roads, {name: ("map", "places", name) for name in spec.places}
+    paths = {name: ("map", "places", name) for name in spec.places}
+    return spec.places, spec.roads, paths, sound
 
 
 def _check_coordinates(places: dict[str, PlaceSpec], report: Report) -> bool:
     kinds = set()
+    sound = True
     for name, place in places.items():
         path = ("map", "places", name)
         has_geo = (place.lat is not None, place.lon is not None)
@@ -89,14 +97,16 @@ def _check_coordinates(places: dict[str, PlaceSpec], report: Report) -> bool:
             kinds.add("xy")
         else:
             report(path, "give coordinates as `lat` and `lon`, or as `x` and `y` (not a mix)")
-            return False
+            sound = False
     if len(kinds) > 1:
         report(("map", "places"), "all places need the same kind of coordinates (lat/lon or x/y)")
         return False
-    return True
+    return sound
 
 
 def _check_grid(grid: GridSpec, report: Report) -> bool:
+    if grid.width is None or grid.height is None:  # reported as missing
+        return False
     sound = True
     taken: dict[tuple[int, int], str] = {}
     for name, cell in grid.cells.items():
@@ -128,47 +138,63 @@ def _check_grid(grid: GridSpec, report: Report) -> bool:
 
 
 def _grid_place_paths(grid: GridSpec) -> dict[str, KeyPath]:
-    """Key path to blame for each expanded grid place (its named cell, else the zone/grid)."""
+    """Key path to blame for each expanded grid place's controller: its named cell if that
+    sets one, else the last zone covering it that sets one, else the grid."""
     paths: dict[str, KeyPath] = {}
     for y in range(grid.height):
         for x in range(grid.width):
             paths[grid_cell_name(x, y)] = ("map", "grid")
             for zone_name, zone in grid.zones.items():
-                if zone.x[0] <= x <= zone.x[1] and zone.y[0] <= y <= zone.y[1]:
+                covers = zone.x[0] <= x <= zone.x[1] and zone.y[0] <= y <= zone.y[1]
+                if covers and zone.controller is not None:
                     paths[grid_cell_name(x, y)] = ("map", "grid", "zones", zone_name)
-    for name in grid.cells:
-        paths[name] = ("map", "grid", "cells", name)
+    for name, cell in grid.cells.items():
+        own = cell.controller is not None
+        paths[name] = (
+            ("map", "grid", "cells", name) if own else paths[grid_cell_name(cell.x, cell.y)]
+        )
     return paths
 
 
 class _Context:
     """What the reference checks need to know about the scenario."""
 
-    def __init__(self, spec: ScenarioSpec, places: dict, place_paths: dict, report: Report):
+    def __init__(
+        self, spec: ScenarioSpec, places: dict | None, place_paths: dict | None, report: Report
+    ):
         self.spec = spec
-        self.places = places
-        self.place_paths = place_paths
-        self.regions = {p.region for p in places.values()}
+        self.map_known = places is not None
+        self.places = places or {}
+        self.place_paths = place_paths or {}
+        self.regions = {p.region for p in self.places.values()}
         self.report = report
 
     def known_place(self, name: str, path: KeyPath) -> bool:
-        return _known(name, self.places, path, "place", self.report)
+        """Whether a place exists; with a broken map, no place is known (and none reported)."""
+        return self.map_known and _known(name, self.places, path, "place", self.report)
+
+    def known_region(self, name: str, path: KeyPath) -> bool:
+        """Whether a region exists; with a broken map, no region is known (and none reported)."""
+        return self.map_known and _known(name, self.regions, path, "region", self.report)
 
     def known_faction(self, name: str, path: KeyPath) -> bool:
         return _known(name, self.spec.factions, path, "faction", self.report)
 
     def check_controllers(self) -> None:
+        """Check each place's controller once per key that sets it (a zone sets many)."""
+        checked = set()
         for name, place in self.places.items():
-            if place.controller is None:
-                continue
             path = (*self.place_paths[name], "controller")
+            if place.controller is None or path in checked:
+                continue
+            checked.add(path)
             known = self.known_faction(place.controller, path)
             if known and self.spec.factions[place.controller].air_only:
                 self.report(path, f"{place.controller!r} is air-only and cannot hold places")
 
     def check_faction(self, name: str, faction: FactionSpec, path: KeyPath) -> None:
         if faction.home_region is not None:
-            _known(faction.home_region, self.regions, (*path, "home_region"), "region", self.report)
+            self.known_region(faction.home_region, (*path, "home_region"))
         if faction.air_only and (faction.reserve > 0 or faction.recruitment.rate > 0):
             self.report(path, "an air-only faction has no reserve and no recruitment")
         for place, _ in faction.forces.items():
@@ -177,9 +203,8 @@ class _Context:
             where = (*path, "supply_sources", i)
             if self.known_place(source, where) and self.places[source].controller != name:
                 holder = self.places[source].controller
-                self.report(
-                    where, f"{name!r} does not hold {source!r} on day 0 (held by {holder!r})"
-                )
+                held = f"held by {holder!r}" if holder is not None else "unheld"
+                self.report(where, f"{name!r} does not hold {source!r} on day 0 ({held})")
         for other in faction.relations:
             if self.known_faction(other, (*path, "relations", other)) and other == name:
                 self.report((*path, "relations", other), "a faction has no relation to itself")
@@ -199,17 +224,24 @@ class _Context:
             )
 
     def check_air(self, name: str, air: AirSpec, path: KeyPath) -> None:
-        for target in air.targeting:
-            where = (*path, "targeting", target)
-            if self.known_faction(target, where) and target == name:
-                self.report(where, "a faction cannot target itself")
-        total = sum(air.targeting.values())
-        if air.targeting and not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
-            self.report((*path, "targeting"), f"shares must sum to 1, got {total:g}")
-        for place in air.place_weights:
-            self.known_place(place, (*path, "place_weights", place))
-        for region in air.region_weights:
-            _known(region, self.regions, (*path, "region_weights", region), "region", self.report)
+        for key in AIR_REFERENCE_KEYS:
+            self.check_air_key(name, air, key, (*path, key))
+
+    def check_air_key(self, name: str, air: AirSpec, key: str, path: KeyPath) -> None:
+        """Check one air key that names factions, places or regions; `path` is the key's."""
+        if key == "targeting":
+            for target in air.targeting:
+                if self.known_faction(target, (*path, target)) and target == name:
+                    self.report((*path, target), "a faction cannot target itself")
+            total = sum(air.targeting.values())
+            if air.targeting and not math.isclose(total, 1.0, abs_tol=SHARE_TOLERANCE):
+                self.report(path, f"shares must sum to 1, got {total:g}")
+        elif key == "place_weights":
+            for place in air.place_weights:
+                self.known_place(place, (*path, place))
+        elif key == "region_weights":
+            for region in air.region_weights:
+                self.known_region(region, (*path, region))
 
     def check_relations(self) -> None:
         factions = self.spec.factions
@@ -246,6 +278,7 @@ class _Context:
     ) -> None:
         """Check an event's `set` table: real keys, right types, and a coherent result."""
         changed = copy.deepcopy(faction)
+        applied = []
         for dotted, value in settings.items():
             where = (*path, dotted)
             target = resolve_setting(changed, dotted)
@@ -259,8 +292,11 @@ class _Context:
             converted = convert(value, hint, where, field.metadata, self.report)
             if converted is not INVALID:
                 setattr(owner, field.name, converted)
-        if any(key.startswith("air.") for key in settings):
-            self.check_air(name, changed.air, path)
+                applied.append(dotted)
+        for dotted in applied:
+            key = dotted.removeprefix("air.")
+            if dotted.startswith("air.") and key in AIR_REFERENCE_KEYS:
+                self.check_air_key(name, changed.air, key, (*path, dotted))
 
 
 def resolve_setting(faction: FactionSpec, dotted: str) -> tuple[object, dataclasses.Field] | None:
