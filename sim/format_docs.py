@@ -1,0 +1,161 @@
+"""Write the scenario format reference (docs/scenario-format.md) from `sim.schema`.
+
+Run `python -m sim.format_docs > docs/scenario-format.md` after changing the schema; a
+test fails while the committed reference differs from what this prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from typing import Any, Literal, Union
+
+from sim.schema import ScenarioSpec
+from sim.typed_tables import default_of, has_default, toml_name
+from sim.validation import settable_keys
+
+INTRO = """\
+# Scenario file format
+
+A scenario is a TOML file: data only, never code. This reference lists every table and
+key, with its type, unit, allowed range and default. It is generated from
+`sim/schema.py` (`python -m sim.format_docs > docs/scenario-format.md`), so it always
+matches what `frontline validate` checks.
+
+A variant is a few lines: `extends = "base.toml"` merges the base file's tables into
+this one key by key, this file's values winning (tables merge; lists and other values
+replace). Tables keyed by name (`map.places`, `factions`, `events`) let a variant change
+one entry: `[factions.russia.air] sorties_per_day = 90`, or cancel an event:
+`[events.amnesty] enabled = false`. `frontline run --set KEY=VALUE` overrides any key
+the same way for one run.
+
+Every problem in a file (syntax, unknown or misspelt key, wrong type, value out of
+range, reference to an unknown place, faction or region, shares that do not sum to 1,
+inconsistent relations, cyclic `extends`) is reported at once, naming the file and the
+key path. Units: manpower in fighters, distances in km, rates per day, morale and
+shares between 0 and 1. Day 0 is `run.start_date`; the run covers days 1 to `run.days`.
+
+Examples: `scenarios/teaching/valley.toml` (a grid map, three factions, air support,
+events) and `scenarios/syria/` (a map of named places, and variants built with
+`extends`). Every number in a shipped scenario carries a comment naming its source in
+the reference data, or the word `assumption`.
+"""
+
+EVENTS_NOTE = """\
+An event's `set` table changes faction keys by dotted path. The keys an event may set:
+{keys}.
+Events dated on or before day 0 take effect before the first day.
+"""
+
+
+def reference() -> str:
+    """The whole reference as Markdown."""
+    sections = [INTRO]
+    for path, cls in _tables(ScenarioSpec, ""):
+        sections.append(_section(path, cls))
+        if cls.__name__ == "EventSpec":
+            keys = ", ".join(f"`{k}`" for k in settable_keys())
+            sections.append(EVENTS_NOTE.format(keys=keys))
+    return "\n".join(sections)
+
+
+def _tables(cls: type, path: str) -> list[tuple[str, type]]:
+    """Every table reachable from `cls`, with the path under which it appears."""
+    found = [(path or "(top level)", cls)]
+    hints = typing.get_type_hints(cls)
+    for field in dataclasses.fields(cls):
+        inner = _inner_dataclass(hints[field.name])
+        if inner is None:
+            continue
+        name = toml_name(field)
+        keyed = typing.get_origin(_strip_optional(hints[field.name])) is dict
+        listed = typing.get_origin(_strip_optional(hints[field.name])) is list
+        sub = f"{path}.{name}" if path else name
+        sub += ".NAME" if keyed else "[]" if listed else ""
+        found += _tables(inner, sub)
+    return found
+
+
+def _strip_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return inner
+    return tp
+
+
+def _inner_dataclass(tp: Any) -> type | None:
+    tp = _strip_optional(tp)
+    origin = typing.get_origin(tp)
+    if origin in (dict, list):
+        tp = typing.get_args(tp)[-1]
+    return tp if dataclasses.is_dataclass(tp) else None
+
+
+def _section(path: str, cls: type) -> str:
+    hints = typing.get_type_hints(cls)
+    lines = [f"## `{path}`", "", (cls.__doc__ or "").strip(), ""]
+    lines += ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for field in dataclasses.fields(cls):
+        meta = field.metadata
+        meaning = meta.get("doc", "")
+        limits = _limits(meta)
+        if limits:
+            meaning += f" Range: {limits}."
+        if meta.get("unit"):
+            meaning += f" Unit: {meta['unit']}."
+        lines.append(
+            f"| `{toml_name(field)}` | {_type_name(hints[field.name])} | "
+            f"{_default_text(field)} | {meaning} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _limits(meta: typing.Mapping) -> str:
+    low, high = meta.get("min"), meta.get("max")
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    if low is not None:
+        return f"at least {low:g}"
+    return f"at most {high:g}" if high is not None else ""
+
+
+def _type_name(tp: Any) -> str:
+    tp = _strip_optional(tp)
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return " or ".join(f'`"{a}"`' for a in typing.get_args(tp))
+    if origin is list:
+        item = typing.get_args(tp)[0]
+        return "list of tables" if dataclasses.is_dataclass(item) else f"list of {_type_name(item)}"
+    if origin is dict:
+        item = typing.get_args(tp)[1]
+        if dataclasses.is_dataclass(item):
+            return "tables by name"
+        return f"table of {_type_name(item)}"
+    if dataclasses.is_dataclass(tp):
+        return "table"
+    names = {str: "text", int: "integer", float: "number", bool: "boolean", dt.date: "date"}
+    return names.get(tp, "any value")
+
+
+def _default_text(field: dataclasses.Field) -> str:
+    if not has_default(field):
+        return "required"
+    value = default_of(field)
+    if dataclasses.is_dataclass(value):
+        return "see below"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, str):
+        return f'`"{value}"`' if value else '`""`'
+    if isinstance(value, list | dict):
+        return "`[]`" if isinstance(value, list) else "`{}`"
+    return f"`{value:g}`"
+
+
+if __name__ == "__main__":
+    print(reference(), end="")

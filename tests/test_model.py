@@ -1,0 +1,227 @@
+"""Properties of the model: conservation, determinism, and each mechanism doing its job."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim.model import FrontlineModel
+from sim.outcomes import summary
+from sim.scenario import load_scenario
+from sim.synthetic import synthetic_scenario
+from tests.conftest import build, duel_table
+
+
+@pytest.fixture(scope="module")
+def valley(valley_path):
+    return load_scenario(valley_path)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return synthetic_scenario(60, n_factions=6, seed=3, days=120)
+
+
+def step_checked(model: FrontlineModel) -> None:
+    """Run to the end, checking the manpower books and signs every day."""
+    while model.running:
+        model.step()
+        assert (model.forces >= 0).all()
+        assert (model.reserve >= 0).all()
+        assert (model.incoming >= -1e-9).all()
+        assert ((model.morale >= 0) & (model.morale <= 1)).all()
+        np.testing.assert_allclose(
+            model.manpower(), model.ledger.expected_manpower(), rtol=1e-9, atol=1e-6
+        )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_manpower_is_accounted_for_every_day(valley, synthetic, seed, deterministic):
+    """initial + recruits + events - combat - strikes - desertion = what remains."""
+    for scenario in (valley, synthetic):
+        model = FrontlineModel(scenario, seed=seed, deterministic=deterministic)
+        step_checked(model)
+        assert model.ledger.combat_losses.sum() > 0
+    assert model.ledger.deserted.sum() > 0
+
+
+def test_manpower_books_include_event_reinforcements(valley):
+    scenario = copy.deepcopy(valley)
+    blue = scenario.spec.events["air_surge"]
+    blue.add_reserve = 500.0
+    blue.add_forces = {"Capital": 750.0}
+    model = FrontlineModel(scenario, seed=4)
+    step_checked(model)
+    assert model.ledger.added_by_events[model.faction_number("blue")] == pytest.approx(1250.0)
+
+
+def test_a_withdrawal_takes_at_most_the_reserve():
+    table = duel_table(days=3)
+    table["factions"]["red"]["reserve"] = 300.0
+    table["factions"]["red"]["doctrine"] = {"commit": 0.0}
+    table["events"] = {"withdrawal": {"day": 1, "faction": "red", "add_reserve": -1000.0}}
+    model = build(table)
+    step_checked(model)
+    red = model.faction_number("red")
+    assert model.ledger.added_by_events[red] == pytest.approx(-300.0)
+    assert model.reserve[red] == 0.0
+
+
+def test_same_seed_same_run(valley):
+    first, second = (FrontlineModel(valley, seed=7) for _ in range(2))
+    first.run_model()
+    second.run_model()
+    assert summary(first) == summary(second)
+    np.testing.assert_array_equal(first.forces, second.forces)
+
+
+def test_interleaved_runs_equal_separate_runs(valley):
+    """Two models stepped alternately in one process give what each gives alone."""
+    alone = [FrontlineModel(valley, seed=s) for s in (1, 2)]
+    for model in alone:
+        model.run_model()
+    together = [FrontlineModel(valley, seed=s) for s in (1, 2)]
+    while any(m.running for m in together):
+        for model in together:
+            model.step()
+    for a, b in zip(alone, together, strict=True):
+        assert summary(a) == summary(b)
+
+
+def test_different_seeds_give_different_wars(valley):
+    outcomes = set()
+    for seed in range(6):
+        model = FrontlineModel(valley, seed=seed, days=90)
+        model.run_model()
+        outcomes.add(tuple(model.controller) + tuple(np.round(model.manpower())))
+    assert len(outcomes) == 6
+
+
+def test_deterministic_runs_ignore_the_seed(valley):
+    runs = [FrontlineModel(valley, seed=s, deterministic=True, days=60) for s in (1, 2)]
+    for model in runs:
+        model.run_model()
+    np.testing.assert_array_equal(runs[0].forces, runs[1].forces)
+
+
+def test_one_cell_per_place_in_a_mesa_network(valley):
+    model = FrontlineModel(valley)
+    cells = {cell.coordinate: cell for cell in model.space.all_cells}
+    assert sorted(cells) == list(range(model.map.size))
+    for a, b in model.map.road_ends:
+        assert cells[b] in cells[a].neighborhood
+    assert len(model.agents) == len(model.factions) == 3
+
+
+def isolated_table() -> dict:
+    """Red holds a chain West - Middle - East; blue holds Gap, between Middle and East."""
+    table = duel_table(defenders=500, attackers=0.0)
+    table["map"]["places"] = {
+        "West": {"x": 0.0, "y": 0.0, "controller": "red"},
+        "Middle": {"x": 10.0, "y": 0.0, "controller": "red"},
+        "Gap": {"x": 20.0, "y": 0.0, "controller": "blue"},
+        "East": {"x": 30.0, "y": 0.0, "controller": "red"},
+    }
+    table["map"]["roads"] = [
+        {"from": "West", "to": "Middle", "km": 10.0},
+        {"from": "Middle", "to": "Gap", "km": 10.0},
+        {"from": "Gap", "to": "East", "km": 10.0},
+    ]
+    table["factions"]["red"].update(
+        forces={"Middle": 500.0, "East": 500.0}, supply_sources=["West"]
+    )
+    table["factions"]["blue"].update(forces={"Gap": 100.0}, supply_sources=["Gap"])
+    table["morale"]["siege_penalty"] = 0.02
+    return table
+
+
+def test_forces_cut_off_from_supply_lose_morale():
+    model = build(isolated_table(), days=10)
+    model.run_model()
+    red = model.faction_number("red")
+    middle, east = model.map.index("Middle"), model.map.index("East")
+    assert model.supplied[red, middle] and not model.supplied[red, east]
+    assert model.morale[red, middle] == pytest.approx(0.5)
+    assert model.morale[red, east] == pytest.approx(0.5 - 10 * 0.02)
+
+
+def test_a_broken_force_routs_and_its_place_falls():
+    """Morale below the break point in combat: the defenders melt away, the place falls,
+    although without the break the larger defending force would have won."""
+    table = duel_table(defenders=1000, attackers=900, days=60)
+    table["morale"]["loss_sensitivity"] = 5.0
+    steady = build(table)
+    steady.run_model()
+    fort = steady.map.index("Fort")
+    assert steady.controller[fort] == steady.faction_number("red")
+    assert steady.routs == 0
+
+    table["factions"]["red"]["break_point"] = 0.45
+    breaking = build(table)
+    breaking.run_model()
+    red = breaking.faction_number("red")
+    assert breaking.routs >= 1
+    assert breaking.ledger.deserted[red] > 0
+    assert breaking.controller[fort] == breaking.faction_number("blue")
+    assert breaking.captures[0].new == "blue"
+
+
+def test_air_strikes_hit_their_targets_by_share(valley):
+    """Blue's sorties split 70/30 between red and green while both have forces."""
+    model = FrontlineModel(valley, seed=2, days=40)
+    model.run_model()
+    log = model.strike_log()
+    by_target = {
+        key: log[log[:, 2] == model.faction_number(key), 4].sum() for key in ("red", "green")
+    }
+    red_share = by_target["red"] / (by_target["red"] + by_target["green"])
+    assert red_share == pytest.approx(0.7, abs=0.02)
+    assert log[:, 4].sum() == pytest.approx(40 * 8, abs=8)
+
+
+def test_an_event_starts_an_air_campaign_on_its_day(valley):
+    scenario = copy.deepcopy(valley)
+    scenario.spec.factions["blue"].air.sorties_per_day = 0.0
+    model = FrontlineModel(scenario, seed=1, days=80)
+    model.run_model()
+    days_with_strikes = np.unique(model.strike_log()[:, 0])
+    assert days_with_strikes.min() == 60
+    assert (60, "air_surge") in model.event_log
+
+
+def test_a_ceasefire_stops_the_fighting():
+    table = duel_table(defenders=1000, attackers=800, days=30)
+    table["events"] = {"ceasefire": {"day": 5, "faction": "red", "relations": {"blue": "neutral"}}}
+    model = build(table)
+    model.run_model()
+    series = np.stack(model.datacollector.get_model_vars_dataframe()["factions"].to_list())
+    losses = series[:, 5, :].sum(axis=1)
+    assert losses[1:5].min() > 0
+    assert losses[6:].max() == 0
+
+
+def test_militias_recruit_and_fight_only_at_home():
+    table = isolated_table()
+    table["map"]["places"]["West"]["region"] = "Home"
+    table["map"]["places"]["West"]["population"] = 100_000.0
+    table["map"]["places"]["Middle"]["population"] = 100_000.0
+    table["factions"]["militia"] = {
+        "home_region": "Home",
+        "reserve": 2000.0,
+        "relations": {"red": "allied", "blue": "enemy"},
+        "recruitment": {"rate": 0.1},
+        "doctrine": {"aggression": 1.0, "commit": 0.5},
+    }
+    table["factions"]["red"]["relations"]["militia"] = "allied"
+    table["factions"]["blue"]["relations"]["militia"] = "enemy"
+    model = build(table, days=30)
+    militia = model.faction_number("militia")
+    model.run_model()
+    home = model.map.in_region("Home")
+    assert model.forces[militia, ~home].sum() == 0
+    assert model.incoming[militia, ~home].sum() == 0
+    # recruits come from the 100,000 people of West only: 0.1 per 1,000 per day
+    assert model.ledger.recruited[militia] == pytest.approx(30 * 10.0)
