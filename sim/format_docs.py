@@ -13,7 +13,7 @@ import typing
 from typing import Any, Literal, Union
 
 from sim.schema import ScenarioSpec
-from sim.typed_tables import default_of, has_default, toml_name
+from sim.typed_tables import default_of, has_default, toml_name, type_hints
 from sim.validation import settable_keys
 
 INTRO = """\
@@ -64,7 +64,7 @@ def reference() -> str:
 def _tables(cls: type, path: str) -> list[tuple[str, type]]:
     """Every table reachable from `cls`, with the path under which it appears."""
     found = [(path or "(top level)", cls)]
-    hints = typing.get_type_hints(cls)
+    hints = type_hints(cls)
     for field in dataclasses.fields(cls):
         inner = _inner_dataclass(hints[field.name])
         if inner is None:
@@ -94,7 +94,7 @@ def _inner_dataclass(tp: Any) -> type | None:
 
 
 def _section(path: str, cls: type) -> str:
-    hints = typing.get_type_hints(cls)
+    hints = type_hints(cls)
     lines = [f"## `{path}`", "", (cls.__doc__ or "").strip(), ""]
     lines += ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
     for field in dataclasses.fields(cls):

@@ -123,6 +123,7 @@ class Map:
 
     def __post_init__(self) -> None:
         self._index = {name: i for i, name in enumerate(self.names)}
+        self._distances: dict[tuple[int, ...], np.ndarray] = {}
         self._distance_matrix = csr_array(
             (
                 np.concatenate([self.road_km, self.road_km]),
@@ -155,10 +156,20 @@ class Map:
         )
 
     def road_distance_from(self, sources: np.ndarray) -> np.ndarray:
-        """(P,) km by road from the nearest of `sources` (place numbers); inf if unreachable."""
-        if len(sources) == 0:
-            return np.full(self.size, np.inf)
-        return dijkstra(self._distance_matrix, directed=False, indices=sources, min_only=True)
+        """(P,) km by road from the nearest of `sources` (place numbers); inf if unreachable.
+
+        Results are kept: events that change relations or supply sources ask again for
+        the same few sets of sources.
+        """
+        key = tuple(sorted(int(s) for s in sources))
+        if key not in self._distances:
+            if not key:
+                self._distances[key] = np.full(self.size, np.inf)
+            else:
+                self._distances[key] = dijkstra(
+                    self._distance_matrix, directed=False, indices=list(key), min_only=True
+                )
+        return self._distances[key]
 
     def graph(self) -> nx.Graph:
         """The map as a networkx graph: nodes are place numbers, edges carry `km`."""

@@ -173,18 +173,20 @@ class FrontlineModel(mesa.Model):
         )
         self._supply_stale = True
 
-    def _refresh_parameters(self) -> None:
-        """Rebuild the parameter arrays after factions or relations changed."""
+    def _refresh_parameters(self, *, rear: bool = True) -> None:
+        """Rebuild the parameter arrays after factions changed; with `rear`, also where
+        reserves start from (after relations or supply sources changed)."""
         self.params = FactionParameters.from_factions(self.factions, self.map)
-        self.sources = np.zeros((len(self.factions), self.map.size), dtype=bool)
-        for faction in self.factions:
-            for place in faction.spec.supply_sources:
-                self.sources[faction.index, self.map.index(place)] = True
-        rear = np.array([self._rear_of(f.index) for f in self.factions]).reshape(
-            len(self.factions), self.map.size
-        )
-        self.reachable = np.isfinite(rear)
-        self.travel = logistics.travel_days(rear, self.params.speed)
+        if rear:
+            self.sources = np.zeros((len(self.factions), self.map.size), dtype=bool)
+            for faction in self.factions:
+                for place in faction.spec.supply_sources:
+                    self.sources[faction.index, self.map.index(place)] = True
+            self.rear_km = np.array([self._rear_of(f.index) for f in self.factions]).reshape(
+                len(self.factions), self.map.size
+            )
+            self.reachable = np.isfinite(self.rear_km)
+        self.travel = logistics.travel_days(self.rear_km, self.params.speed)
         self._buffers.fit_strike_log(int((self.params.sorties > 0).sum()), self.map.size)
         self._supply_stale = True
 
@@ -300,7 +302,7 @@ class FrontlineModel(mesa.Model):
         for other, relation in spec.relations.items():
             self.set_relation(f, self.faction_number(other), relation)
         if self.day > 0:
-            self._refresh_parameters()
+            self._refresh_parameters(rear=bool(spec.relations) or "supply_sources" in spec.set)
 
     # --- results ---------------------------------------------------------------------
 

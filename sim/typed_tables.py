@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import json
 import math
 import re
@@ -53,9 +54,16 @@ def toml_name(field: dataclasses.Field) -> str:
     return field.metadata.get("toml_name") or field.name
 
 
+@functools.cache
 def fields_by_key(cls: type) -> dict[str, dataclasses.Field]:
     """A dataclass's fields, by their TOML key."""
     return {toml_name(f): f for f in dataclasses.fields(cls)}
+
+
+@functools.cache
+def type_hints(cls: type) -> dict[str, Any]:
+    """A dataclass's field types, resolved once."""
+    return typing.get_type_hints(cls)
 
 
 def has_default(field: dataclasses.Field) -> bool:
@@ -78,7 +86,7 @@ def from_table(cls: type, data: Any, path: KeyPath, report: Report) -> Any:
         report(path, f"must be a table, got {_describe(data)}")
         data = {}
     fields = fields_by_key(cls)
-    hints = typing.get_type_hints(cls)
+    hints = type_hints(cls)
     for name in data:
         if name not in fields:
             report((*path, name), "unknown key" + did_you_mean(name, fields))

@@ -11,12 +11,19 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import typing
-from collections.abc import Iterable
+from collections.abc import Collection
 
 from sim.map import Map, expand_grid, grid_cell_name
 from sim.schema import AirSpec, EventSpec, FactionSpec, GridSpec, MapSpec, PlaceSpec, ScenarioSpec
-from sim.typed_tables import INVALID, KeyPath, Report, convert, did_you_mean, fields_by_key
+from sim.typed_tables import (
+    INVALID,
+    KeyPath,
+    Report,
+    convert,
+    did_you_mean,
+    fields_by_key,
+    type_hints,
+)
 
 SHARE_TOLERANCE = 1e-6
 NOT_SETTABLE_BY_EVENTS = {"label", "color", "forces", "relations", "home_region", "air_only"}
@@ -43,8 +50,9 @@ def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceS
     return places, Map.build(places, roads)
 
 
-def _known(name: str, choices: Iterable[str], path: KeyPath, what: str, report: Report) -> bool:
-    choices = list(choices)
+def _known(
+    name: str, choices: Collection[str], path: KeyPath, what: str, report: Report
+) -> bool:
     if name in choices:
         return True
     report(path, f"unknown {what} {name!r}" + did_you_mean(name, choices))
@@ -288,7 +296,7 @@ class _Context:
                 )
                 continue
             owner, field = target
-            hint = typing.get_type_hints(type(owner))[field.name]
+            hint = type_hints(type(owner))[field.name]
             converted = convert(value, hint, where, field.metadata, self.report)
             if converted is not INVALID:
                 setattr(owner, field.name, converted)
