@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.plain_mesa import PlainMesaModel  # noqa: E402
 from sim.model import FrontlineModel  # noqa: E402
+from sim.problems import InputError  # noqa: E402
 from sim.scenario import Scenario, load_scenario  # noqa: E402
 from sim.synthetic import synthetic_scenario  # noqa: E402
 
@@ -43,7 +44,7 @@ def largest_shipped_scenario() -> Scenario:
     for path in sorted((ROOT / "scenarios").rglob("*.toml")):
         try:
             scenario = load_scenario(path)
-        except Exception:  # noqa: BLE001 - a partial file (e.g. a map alone) is skipped
+        except InputError:  # a file being edited; `frontline validate` reports it
             continue
         size = scenario.map.size * len(scenario.spec.factions)
         if scenario.spec.factions and size > best_size:
