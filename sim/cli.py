@@ -87,7 +87,10 @@ def _run(args: argparse.Namespace) -> int:
     result = summary(model)
     if args.out is not None:
         _write_atomically(timeseries(model), args.out)
-    print(json.dumps(result, indent=2) if args.json else format_summary(result))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(format_summary(result, list(scenario.spec.metrics)))
     return 0
 
 

@@ -115,6 +115,7 @@ class FrontlineModel(mesa.Model):
         self._strike_chunks: list[np.ndarray] = []
         for event in self._events.pop_due(0):
             self.apply_event(event)
+        self.initial_controller = self.controller.copy()
         self._refresh_parameters()
         self.ledger.initial = self.manpower()
         self.datacollector = mesa.DataCollector(

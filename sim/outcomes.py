@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim import metrics
 from sim.air import STRIKE_LOG_COLUMNS
 from sim.model import FACTION_SERIES, FrontlineModel
 
@@ -65,6 +66,7 @@ def summary(model: FrontlineModel) -> dict:
         },
         "routs": model.routs,
         "events": [{"day": day, "name": name} for day, name in model.event_log],
+        "metrics": metrics.evaluate(model),
     }
 
 
@@ -120,8 +122,8 @@ def strike_table(model: FrontlineModel) -> pd.DataFrame:
     )
 
 
-def format_summary(result: dict) -> str:
-    """The summary as a readable text report."""
+def format_summary(result: dict, scenario_metrics: list[str] = ()) -> str:
+    """The summary as a readable text report, with the named metrics of the scenario."""
     lines = [f"Scenario {result['scenario']}, seed {result['seed']}: {result['days']} days"]
     if result["start_date"]:
         lines[0] += f" ({result['start_date']} to {result['end_date']})"
@@ -167,7 +169,14 @@ def format_summary(result: dict) -> str:
         f"  {air}: " + ", ".join(f"{target} {n:,.0f}" for target, n in targets.items())
         for air, targets in result["strikes"].items()
     ] or ["  none"]
+    if scenario_metrics:
+        lines += ["", "Metrics of the scenario"]
+        lines += [f"  {name}: {_number(result['metrics'][name])}" for name in scenario_metrics]
     return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:,.4g}"
 
 
 def _table(header: list[str], rows: list[list]) -> str:

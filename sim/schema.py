@@ -339,6 +339,50 @@ class PlaceValueSpec:
     supply_source: float = key("Value added by the `supply_source` tag.", 3.0, min=0)
 
 
+MetricKind = Literal[
+    "capture_day",
+    "holds",
+    "places_taken",
+    "population_taken",
+    "route_cut",
+    "front_length",
+    "territory",
+    "peak_territory",
+    "strike_share",
+    "manpower",
+]
+
+
+@dataclasses.dataclass
+class MetricSpec:
+    """An outcome measured on every run, by name (in `frontline run --json` and sweeps).
+
+    Kinds and the keys they use:
+    `capture_day` (place, faction?): first day `faction` (any other, if none) takes `place`;
+    `holds` (place, faction): 1 if `faction` holds `place` on `by_day`, else 0;
+    `places_taken` / `population_taken` (faction, target?, region?): places (people) that
+    `faction` takes from `target` (anyone) in `region` (anywhere) up to `by_day`;
+    `route_cut` (place, to_place, faction): 1 if no chain of places held by `faction`'s
+    side joins the two places on `by_day`; `front_length`: km of roads between enemies
+    on `by_day`; `territory` / `peak_territory` (faction, measure): places or population
+    held on `by_day` / at most up to it; `strike_share` (faction, target, from_day?):
+    share of `faction`'s sorties that hit `target` from `from_day` to `by_day`;
+    `manpower` (faction): its manpower on `by_day`.
+    """
+
+    kind: MetricKind = key("What is measured (see above).")
+    description: str = key("What the metric means, in words.", "")
+    faction: str | None = key("The faction measured (the taker, the holder, the air force).", None)
+    target: str | None = key("The other faction (the one taken from, the one struck).", None)
+    place: str | None = key("The place concerned (a route's first end).", None)
+    to_place: str | None = key("A route's other end.", None)
+    region: str | None = key("Only places in this region count.", None)
+    side: bool = key("Count the faction's allies with it (holding places, routes).", False)
+    measure: Literal["places", "population"] = key("What territory counts.", "places")
+    from_day: int = key("First day counted (strike shares).", 0, min=0)
+    by_day: int | None = key("Day the metric is read (default: the last day).", None, min=0)
+
+
 @dataclasses.dataclass
 class ScenarioSpec:
     """A scenario file: the map, the factions, the events and the run settings."""
@@ -355,6 +399,7 @@ class ScenarioSpec:
     map: MapSpec = table(MapSpec)
     factions: dict[str, FactionSpec] = key("Factions, by key (used in other tables).", {})
     events: dict[str, EventSpec] = key("Scheduled events, by name.", {})
+    metrics: dict[str, MetricSpec] = key("Outcomes measured on every run, by name.", {})
     combat: CombatSpec = table(CombatSpec)
     morale: MoraleSpec = table(MoraleSpec)
     place_value: PlaceValueSpec = table(PlaceValueSpec)

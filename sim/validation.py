@@ -14,7 +14,16 @@ import math
 from collections.abc import Collection
 
 from sim.map import Map, expand_grid, grid_cell_name
-from sim.schema import AirSpec, EventSpec, FactionSpec, GridSpec, MapSpec, PlaceSpec, ScenarioSpec
+from sim.schema import (
+    AirSpec,
+    EventSpec,
+    FactionSpec,
+    GridSpec,
+    MapSpec,
+    MetricSpec,
+    PlaceSpec,
+    ScenarioSpec,
+)
 from sim.typed_tables import (
     INVALID,
     KeyPath,
@@ -45,14 +54,14 @@ def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceS
     context.check_relations()
     for name, event in spec.events.items():
         context.check_event(event, ("events", name))
+    for name, metric in spec.metrics.items():
+        context.check_metric(metric, ("metrics", name))
     if places is None or not sound:
         return None
     return places, Map.build(places, roads)
 
 
-def _known(
-    name: str, choices: Collection[str], path: KeyPath, what: str, report: Report
-) -> bool:
+def _known(name: str, choices: Collection[str], path: KeyPath, what: str, report: Report) -> bool:
     if name in choices:
         return True
     report(path, f"unknown {what} {name!r}" + did_you_mean(name, choices))
@@ -281,6 +290,20 @@ class _Context:
             self.known_faction(other, (*path, "relations", other))
         self.check_settings(event.faction, faction, event.set, (*path, "set"))
 
+    def check_metric(self, metric: MetricSpec, path: KeyPath) -> None:
+        """Check a metric names what its kind needs, and only known things."""
+        for needed in METRIC_NEEDS.get(metric.kind, ()):
+            if getattr(metric, needed) is None:
+                self.report((*path, needed), f"missing: a `{metric.kind}` metric needs it")
+        for key in ("faction", "target"):
+            if getattr(metric, key) is not None:
+                self.known_faction(getattr(metric, key), (*path, key))
+        for key in ("place", "to_place"):
+            if getattr(metric, key) is not None:
+                self.known_place(getattr(metric, key), (*path, key))
+        if metric.region is not None:
+            self.known_region(metric.region, (*path, "region"))
+
     def check_settings(
         self, name: str, faction: FactionSpec, settings: dict, path: KeyPath
     ) -> None:
@@ -305,6 +328,20 @@ class _Context:
             key = dotted.removeprefix("air.")
             if dotted.startswith("air.") and key in AIR_REFERENCE_KEYS:
                 self.check_air_key(name, changed.air, key, (*path, dotted))
+
+
+METRIC_NEEDS = {
+    "capture_day": ("place",),
+    "holds": ("place", "faction"),
+    "places_taken": ("faction",),
+    "population_taken": ("faction",),
+    "route_cut": ("place", "to_place", "faction"),
+    "front_length": (),
+    "territory": ("faction",),
+    "peak_territory": ("faction",),
+    "strike_share": ("faction", "target"),
+    "manpower": ("faction",),
+}
 
 
 def resolve_setting(faction: FactionSpec, dotted: str) -> tuple[object, dataclasses.Field] | None:
