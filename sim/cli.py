@@ -1,4 +1,4 @@
-"""The `frontline` command: run and validate scenarios.
+"""The `frontline` command: run, validate, sweep and report.
 
 A thin layer: it parses arguments, calls the model and the outcome functions, and
 prints. Exit status 0 on success, 1 when an input file has problems, 2 on misuse.
@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sim.experiment import check_experiment, is_experiment, load_experiment
 from sim.outcomes import format_summary, summary, timeseries
 from sim.problems import InputError, Problem
 from sim.scenario import check_scenario, load_scenario, parse_overrides
@@ -52,9 +53,25 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.set_defaults(command=_run)
 
-    validate = commands.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("files", nargs="+", type=Path, help="scenario files (TOML)")
+    validate = commands.add_parser(
+        "validate", help="check scenario and experiment files without running them"
+    )
+    validate.add_argument("files", nargs="+", type=Path, help="scenario or experiment files")
     validate.set_defaults(command=_validate)
+
+    sweep = commands.add_parser("sweep", help="run an experiment: variants x replicates")
+    sweep.add_argument("experiment", type=Path, help="experiment file (TOML)")
+    sweep.add_argument("--out", type=Path, required=True, help="results directory")
+    sweep.add_argument("--replicates", type=_positive_int, help="runs per variant and point")
+    sweep.add_argument("--workers", type=_positive_int, help="local processes (default: all cores)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:port")
+    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    sweep.add_argument("--no-report", action="store_true", help="do not write the report")
+    sweep.set_defaults(command=_sweep)
+
+    report = commands.add_parser("report", help="statistics, plots and verdicts of a sweep")
+    report.add_argument("results", type=Path, help="results directory of `frontline sweep`")
+    report.set_defaults(command=_report)
     return parser
 
 
@@ -113,7 +130,7 @@ def _write_atomically(frame, path: Path) -> None:
 def _validate(args: argparse.Namespace) -> int:
     failed = 0
     for file in args.files:
-        _, problems = check_scenario(file)
+        _, problems = check_experiment(file) if is_experiment(file) else check_scenario(file)
         if problems:
             failed += 1
             _print_problems(problems, file)
@@ -122,6 +139,36 @@ def _validate(args: argparse.Namespace) -> int:
     if len(args.files) > 1:
         print(f"{len(args.files) - failed} of {len(args.files)} files valid")
     return 1 if failed else 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from sim.sweep import sweep
+
+    experiment = load_experiment(args.experiment)
+    result = sweep(
+        experiment,
+        args.out,
+        replicates=args.replicates,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+    )
+    print(
+        f"{result.ran} runs in {result.seconds:.1f} s ({result.failed} failed; "
+        f"{result.done_before} done before) -> {result.directory}"
+    )
+    if not args.no_report:
+        return _report(argparse.Namespace(results=args.out))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    report = write_report(args.results)
+    print(report.verdict_table)
+    print(f"\nReport: {report.markdown}\n        {report.html}")
+    return 0
 
 
 def _print_problems(problems: list[Problem], source: Path | None = None) -> None:

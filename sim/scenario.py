@@ -31,6 +31,7 @@ class Scenario:
     places: dict[str, PlaceSpec]
     map: Map
     source: Path
+    files: tuple[Path, ...] = ()  # the file and those it extends
 
     @property
     def name(self) -> str:
@@ -176,7 +177,8 @@ def _check_table(data: dict, path: Path, origins: _Origins) -> tuple[Scenario | 
     if problems:
         return None, _relative(problems)
     places, built_map = checked
-    return Scenario(spec=spec, places=places, map=built_map, source=path), []
+    files = tuple(sorted({f for f in origins.files.values() if f != OVERRIDE_SOURCE}))
+    return Scenario(spec=spec, places=places, map=built_map, source=path, files=files), []
 
 
 def load_scenario(path: Path | str, overrides: dict | None = None) -> Scenario:

@@ -1,0 +1,248 @@
+"""Sweeps: every (variant, design point, replicate) of an experiment, run in parallel.
+
+Runs go to local worker processes (all cores by default), or to a Dask distributed
+cluster with `scheduler="tcp://host:port"`; each run's seed comes from the plan, not
+from the order of execution, so the stored rows are the same either way. Finished runs
+stream to the results store in batches (`sim.results`), so memory stays flat however
+long the sweep, and a killed sweep resumes where it stopped. A run that raises is
+stored with its error and seed, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import json
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim import metrics
+from sim.experiment import Experiment, RunTask
+from sim.model import FACTION_SERIES, FrontlineModel
+from sim.results import ResultStore, code_version
+from sim.scenario import Scenario, load_scenario, parse_overrides
+
+BATCH_RUNS = 200  # runs per stored part, at most
+BATCH_SECONDS = 30.0  # a part is written at least this often while runs complete
+
+_scenarios: dict[tuple, Scenario] = {}  # per worker process: scenarios already loaded
+
+
+@dataclasses.dataclass
+class RunOutput:
+    """What a worker sends back for one run."""
+
+    row: dict
+    timeseries: pd.DataFrame
+    captures: pd.DataFrame
+
+
+def run_one(task: RunTask) -> RunOutput:
+    """Do one run of a sweep; an exception becomes an error row, not a crash."""
+    row = {
+        "run_id": task.run_id,
+        "variant": task.variant,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        "command": task.command(),
+        **{f"param.{k}": v for k, v in task.overrides},
+    }
+    try:
+        model = FrontlineModel(_scenario(task), seed=task.seed, days=task.days)
+        model.run_model()
+        values = metrics.evaluate(model)
+    except Exception as error:
+        row |= {"status": "error", "error": "".join(traceback.format_exception_only(error))}
+        return RunOutput(row, pd.DataFrame(), pd.DataFrame())
+    wanted = task.metrics or tuple(values)
+    row |= {"status": "ok", "error": ""}
+    row |= {f"metric.{name}": values.get(name) for name in wanted}
+    return RunOutput(row, _timeseries(task.run_id, model), _captures(task.run_id, model))
+
+
+def _scenario(task: RunTask) -> Scenario:
+    key = (task.scenario, json.dumps(task.overrides, sort_keys=True))
+    if key not in _scenarios:
+        _scenarios[key] = load_scenario(task.scenario, parse_overrides(dict(task.overrides)))
+    return _scenarios[key]
+
+
+def _timeseries(run_id: str, model: FrontlineModel) -> pd.DataFrame:
+    values = np.stack(model.datacollector.get_model_vars_dataframe()["factions"].to_list())
+    days, _, n_factions = values.shape
+    frame = pd.DataFrame(
+        {
+            "run_id": run_id,
+            "day": np.repeat(np.arange(days, dtype=np.int32), n_factions),
+            "faction": np.tile([f.key for f in model.factions], days),
+        }
+    )
+    for i, name in enumerate(FACTION_SERIES):
+        frame[name] = values[:, i, :].ravel().astype(np.float32)
+    return frame
+
+
+def _captures(run_id: str, model: FrontlineModel) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "run_id": [run_id] * len(model.captures),
+            "day": [c.day for c in model.captures],
+            "place": [c.place for c in model.captures],
+            "from": [c.previous for c in model.captures],
+            "to": [c.new for c in model.captures],
+        },
+        columns=["run_id", "day", "place", "from", "to"],
+    )
+
+
+@dataclasses.dataclass
+class SweepResult:
+    """How a sweep went."""
+
+    directory: Path
+    planned: int
+    done_before: int
+    ran: int
+    failed: int
+    seconds: float
+
+
+def manifest_of(experiment: Experiment, replicates: int, planned: int) -> dict:
+    """What the results directory records about the sweep that made it."""
+    spec = experiment.spec
+    return {
+        "experiment": str(experiment.source.resolve()),
+        "name": spec.name,
+        "description": spec.description,
+        "hypothesis": spec.hypothesis,
+        "digest": experiment.digest(),
+        "code_version": code_version(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "replicates": replicates,
+        "runs_planned": planned,
+        "seed": spec.seed,
+        "baseline": experiment.baseline,
+        "variants": {
+            name: {"scenario": v.scenario, "description": v.description, "set": v.set}
+            for name, v in spec.variants.items()
+        },
+        "comparisons": {name: dataclasses.asdict(c) for name, c in spec.comparisons.items()},
+        "design": experiment.points,
+    }
+
+
+def sweep(
+    experiment: Experiment,
+    directory: Path,
+    *,
+    replicates: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> SweepResult:
+    """Run the experiment's missing runs into `directory`."""
+    started = time.perf_counter()
+    replicates = replicates or experiment.spec.replicates
+    plan = experiment.plan(replicates)
+    manifest = manifest_of(experiment, replicates, len(plan))
+    if resume:
+        store = ResultStore.reopen(directory, manifest)
+    else:
+        store = ResultStore.create(directory, manifest)
+    done = store.completed()
+    todo = [task for task in plan if task.run_id not in done]
+    failed = 0
+    with tqdm(
+        total=len(plan), initial=len(done), unit="run", disable=not progress, smoothing=0.05
+    ) as bar:
+        for batch in _batches(_execute(todo, workers, scheduler)):
+            store.append(*_frames(batch))
+            failed += sum(output.row["status"] != "ok" for output in batch)
+            bar.update(len(batch))
+    return SweepResult(
+        directory=Path(directory),
+        planned=len(plan),
+        done_before=len(done),
+        ran=len(todo),
+        failed=failed,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _frames(batch: list[RunOutput]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    runs = pd.DataFrame([output.row for output in batch])
+    series = pd.concat([output.timeseries for output in batch], ignore_index=True)
+    captures = pd.concat([output.captures for output in batch], ignore_index=True)
+    return runs, series, captures
+
+
+def _batches(outputs: Iterable[RunOutput]) -> Iterator[list[RunOutput]]:
+    """Group finished runs into parts: every BATCH_RUNS runs or BATCH_SECONDS seconds."""
+    batch: list[RunOutput] = []
+    since = time.monotonic()
+    for output in outputs:
+        batch.append(output)
+        if len(batch) >= BATCH_RUNS or time.monotonic() - since >= BATCH_SECONDS:
+            yield batch
+            batch, since = [], time.monotonic()
+    if batch:
+        yield batch
+
+
+def _execute(tasks: list[RunTask], workers: int | None, scheduler: str | None):
+    """Finished runs, in the order they finish."""
+    if scheduler:
+        return _on_dask(tasks, scheduler)
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(tasks) <= 1:
+        return map(run_one, tasks)
+    return _on_processes(tasks, workers)
+
+
+def _on_processes(tasks: list[RunTask], workers: int) -> Iterator[RunOutput]:
+    """Run on local processes, with a bounded number of runs in flight."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from _bounded(pool.submit, tasks, 4 * workers, concurrent.futures.wait)
+
+
+def _bounded(submit: Callable, tasks: list[RunTask], window: int, wait) -> Iterator[RunOutput]:
+    pending = set()
+    queue = iter(tasks)
+    for task in queue:
+        pending.add(submit(run_one, task))
+        if len(pending) >= window:
+            finished, pending = wait(pending, return_when="FIRST_COMPLETED")
+            yield from (future.result() for future in finished)
+    while pending:
+        finished, pending = wait(pending, return_when="FIRST_COMPLETED")
+        yield from (future.result() for future in finished)
+
+
+def _on_dask(tasks: list[RunTask], scheduler: str) -> Iterator[RunOutput]:
+    """Run on a Dask distributed cluster (the optional `distributed` package)."""
+    try:
+        from distributed import Client, wait
+    except ImportError:
+        raise RuntimeError(
+            "--scheduler needs the `distributed` package: pip install 'frontline[cluster]'"
+        ) from None
+    with Client(scheduler) as client:
+        workers = max(1, len(client.scheduler_info()["workers"]))
+
+        def submit(function, task):
+            return client.submit(function, task, pure=False)
+
+        yield from _bounded(submit, tasks, 4 * workers, wait)
