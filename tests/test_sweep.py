@@ -1,0 +1,203 @@
+"""Sweeps: the same rows serially, in parallel and on a Dask cluster; resume; failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.experiment import load_experiment, run_seed
+from sim.problems import InputError
+from sim.results import ResultStore
+from sim.sweep import sweep
+from tests.conftest import ROOT
+
+VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"
+
+
+def write_experiment(directory: Path, replicates: int = 4, days: int = 20, extra: str = "") -> Path:
+    path = directory / "experiment.toml"
+    path.write_text(
+        f"""
+name = "test"
+replicates = {replicates}
+seed = 42
+days = {days}
+
+[variants.base]
+scenario = "{VALLEY}"
+baseline = true
+
+[variants.no_air]
+scenario = "{VALLEY}"
+set = {{ "factions.blue.air.sorties_per_day" = 0 }}
+
+[comparisons.red_holds_more]
+metric = "places.red"
+variant = "no_air"
+expect = "greater"
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def rows(directory: Path) -> pd.DataFrame:
+    """All stored rows of every table, in a canonical order."""
+    store = ResultStore(directory)
+    runs = store.read("runs").sort_values("run_id").reset_index(drop=True)
+    series = store.read("timeseries").sort_values(["run_id", "day", "faction"])
+    captures = store.read("captures").sort_values(["run_id", "day", "place"])
+    return runs, series.reset_index(drop=True), captures.reset_index(drop=True)
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    for left, right in zip(rows(a), rows(b), strict=True):
+        pd.testing.assert_frame_equal(left, right[left.columns])
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    """A reference sweep run in this process."""
+    directory = tmp_path_factory.mktemp("sweeps")
+    experiment = load_experiment(write_experiment(directory))
+    result = sweep(experiment, directory / "serial", workers=1, progress=False)
+    assert result.ran == 8 and result.failed == 0
+    return experiment, directory / "serial"
+
+
+def test_every_run_is_stored_with_its_seed_and_command(serial):
+    experiment, directory = serial
+    runs, series, captures = rows(directory)
+    assert sorted(runs["run_id"]) == sorted(t.run_id for t in experiment.plan())
+    assert runs.loc[runs["run_id"] == "no_air/0/3", "seed"].item() == run_seed(42, 1, 0, 3)
+    assert series.groupby("run_id").size().eq(21 * 3).all()
+    assert {
+        "metric.places.red",
+        "metric.front_length_km",
+        "param.factions.blue.air.sorties_per_day",
+    } <= set(runs)
+    assert not captures.empty
+
+
+def test_a_stored_run_can_be_repeated_alone(serial):
+    _, directory = serial
+    runs, _, _ = rows(directory)
+    row = runs[runs["run_id"] == "no_air/0/2"].iloc[0]
+    command = row["command"].replace("frontline run", f"{sys.executable} -m sim run", 1)
+    output = subprocess.run(command + " --json", shell=True, capture_output=True, text=True)
+    assert output.returncode == 0, output.stderr
+    alone = json.loads(output.stdout)
+    assert alone["metrics"]["places.red"] == row["metric.places.red"]
+    assert alone["metrics"]["front_length_km"] == row["metric.front_length_km"]
+
+
+def test_parallel_workers_store_the_same_rows(serial, tmp_path):
+    experiment, reference = serial
+    sweep(experiment, tmp_path / "parallel", workers=3, progress=False)
+    assert_same_results(reference, tmp_path / "parallel")
+
+
+def test_a_dask_cluster_stores_the_same_rows(serial, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    experiment, reference = serial
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        sweep(experiment, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
+    assert_same_results(reference, tmp_path / "dask")
+
+
+def test_a_second_sweep_into_a_full_directory_is_refused(serial):
+    experiment, directory = serial
+    before = sorted(p.stat().st_mtime_ns for p in directory.rglob("*"))
+    with pytest.raises(InputError, match="is not empty: use --resume"):
+        sweep(experiment, directory, workers=1, progress=False)
+    assert sorted(p.stat().st_mtime_ns for p in directory.rglob("*")) == before
+
+
+def test_resume_refuses_a_changed_experiment(serial, tmp_path):
+    experiment, directory = serial
+    with pytest.raises(InputError, match="changed since this sweep began"):
+        sweep(experiment, directory, replicates=5, resume=True, workers=1, progress=False)
+
+
+def test_a_killed_sweep_resumes_to_the_same_rows(serial, tmp_path, monkeypatch):
+    """SIGKILL part-way through (batches of 2 runs are stored as they finish), then
+    --resume: only the missing runs are computed, and the rows equal the reference."""
+    experiment, reference = serial
+    out = tmp_path / "killed"
+    script = (
+        "import sys, sim.sweep as s; s.BATCH_RUNS = 2; "
+        "from sim.experiment import load_experiment; "
+        f"s.sweep(load_experiment({str(experiment.source)!r}), {str(out)!r}, workers=1, "
+        "progress=False)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if len(list((out / "runs").glob("part-*.parquet"))) >= 2:
+            break
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    done = ResultStore(out).completed()
+    assert 0 < len(done) < 8, "the sweep should have been killed part-way"
+    result = sweep(experiment, out, resume=True, workers=1, progress=False)
+    assert result.done_before == len(done)
+    assert result.ran == 8 - len(done)
+    assert_same_results(reference, out)
+
+
+def test_a_failing_run_is_recorded_and_the_others_complete(serial, tmp_path, monkeypatch):
+    from sim.model import FrontlineModel
+
+    experiment, _ = serial
+    bad_seed = run_seed(42, 0, 0, 1)
+    real_step = FrontlineModel.step
+
+    def step(self):
+        if self.seed == bad_seed and self.day == 5:
+            raise ZeroDivisionError("boom on day 5")
+        real_step(self)
+
+    monkeypatch.setattr(FrontlineModel, "step", step)
+    result = sweep(experiment, tmp_path / "failing", workers=1, progress=False)
+    runs, _, _ = rows(tmp_path / "failing")
+    assert result.failed == 1
+    failed = runs[runs["status"] == "error"]
+    assert list(failed["run_id"]) == ["base/0/1"]
+    assert failed["seed"].item() == bad_seed
+    assert "ZeroDivisionError: boom on day 5" in failed["error"].item()
+    assert (runs["status"] == "ok").sum() == 7
+
+
+def test_bad_experiment_files_name_file_and_key(tmp_path):
+    path = write_experiment(
+        tmp_path,
+        extra='\n[comparisons.bad]\nmetric = "places.purple"\nvariant = "nope"\nexpect = "up"\n',
+    )
+    text = path.read_text().replace("replicates = 4", "replicates = -1\nreplicas = 2")
+    text = text.replace('"factions.blue.air.sorties_per_day"', '"factions.blue.air.sortis"')
+    path.write_text(text)
+    with pytest.raises(InputError) as error:
+        load_experiment(path)
+    message = str(error.value)
+    for expected in (
+        "experiment.toml: replicates: must be at least 1, got -1",
+        "experiment.toml: replicas: unknown key (did you mean 'replicates'?)",
+        "experiment.toml: comparisons.bad.variant: unknown variant 'nope'",
+        "experiment.toml: comparisons.bad.expect: must be one of 'greater', 'less', 'different'",
+        "variants.no_air: <override>: factions.blue.air.sortis: unknown key",
+    ):
+        assert expected in message
