@@ -4,13 +4,15 @@ Each air-capable faction splits its day's sorties first between target factions,
 its targeting shares (renormalised over the enemies it can find; no shares means all
 enemies alike), then over the places where each target has forces, in proportion to
 
-    weight = place weight x (1 + engaged_bonus if the target is in combat there)
+    weight = place weight x (1 + engaged_bonus if the target fought there the day before)
              x forces / (forces + 1000),
 
 so that large concentrations and close air support attract sorties and small pockets
-few. A sortie puts `casualties_per_sortie` fighters out of action on average and
-shakes the target's morale by `morale_shock` x 1000 / forces (a force of 1,000 loses
-`morale_shock` per sortie). Every strike is logged with its target faction.
+few (tasking works from the previous day's reports). A sortie puts
+`casualties_per_sortie` fighters out of action on average and shakes the target's
+morale by `morale_shock` x 1000 / max(forces, 100), forces counted before the day's
+strikes (a force of 1,000 loses `morale_shock` per sortie). Every strike is logged with
+its target faction.
 """
 
 from __future__ import annotations

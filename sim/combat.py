@@ -13,8 +13,9 @@ form. A faction's per-fighter fire is
 
 A day is integrated with the midpoint rule (error O(fire^3) per day; a force that the
 first half-day would wipe out is lost whole); the expected losses are drawn as Poisson
-numbers unless the run is deterministic. A place whose
-defenders fall below `min_force` goes to the strongest enemy force there.
+numbers unless the run is deterministic. A place whose defenders fall below
+`min_force` goes to the strongest force there that is hostile to its holder (an unheld
+place: the strongest force there); forces below `min_force` fall back to the reserve.
 """
 
 from __future__ import annotations

@@ -31,9 +31,17 @@ class Faction(mesa.Agent):
         super().__init__(model)
         self.key = key
         self.index = index
-        self.spec = copy.deepcopy(spec)
+        self.spec = spec  # shared with the scenario until an event changes it: see own_spec
+        self._spec_is_own = False
         self.label = spec.label or key
         self.color = spec.color or PALETTE[index % len(PALETTE)]
+
+    def own_spec(self) -> FactionSpec:
+        """The faction's spec, copied on the first change so the scenario stays intact."""
+        if not self._spec_is_own:
+            self.spec = copy.deepcopy(self.spec)
+            self._spec_is_own = True
+        return self.spec
 
     @property
     def is_militia(self) -> bool:
@@ -148,8 +156,8 @@ def plan_orders(
         )  # fmt: skip
         offence = min(budget - spent, aggression[f] * budget)
         offence, ongoing = _press_attacks(
-            f, orders, offence, enemies, forces, incoming, controller, hostile, terrain,
-            attack_ratio[f], min_attack[f], scratch[0],
+            f, orders, offence, enemies, forces, incoming, controller, hostile, supplied,
+            reachable, area, terrain, attack_ratio[f], min_attack[f], scratch[0],
         )  # fmt: skip
         if ongoing < max_offensives[f] and offence >= 1.0:
             _open_attacks(
@@ -208,10 +216,13 @@ def _reinforce(
 
 @njit(cache=True)
 def _press_attacks(
-    f, orders, offence, enemies, forces, incoming, controller, hostile, terrain, attack_ratio,
-    min_attack, need,
+    f, orders, offence, enemies, forces, incoming, controller, hostile, supplied, reachable,
+    area, terrain, attack_ratio, min_attack, need,
 ):  # fmt: skip
-    """Top up attacks under way towards the odds sought; return (offence left, attacks)."""
+    """Top up attacks under way towards the odds sought; return (offence left, attacks).
+
+    An attack cut off from supply counts as under way but gets nothing more.
+    """
     n_places = forces.shape[1]
     need[:] = 0.0
     total = 0.0
@@ -221,6 +232,8 @@ def _press_attacks(
         committed = forces[f, p] + incoming[f, p]
         if committed > 0.0 and (c < 0 or hostile[f, c]):
             ongoing += 1
+            if not (supplied[f, p] and reachable[f, p] and area[p]):
+                continue
             wanted = max(attack_ratio * enemies[f, p] * terrain[p], min_attack)
             need[p] = max(0.0, wanted - committed)
             total += need[p]

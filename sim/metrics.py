@@ -24,7 +24,7 @@ class RunRecord:
         self.model = model
         self.keys = [f.key for f in model.factions]
         self.last_day = model.day
-        self.series = np.stack(model.datacollector.get_model_vars_dataframe()["factions"])
+        self.series = model.faction_series()
         self.strikes = model.strike_log()
 
     def faction(self, key: str) -> int:
@@ -51,8 +51,8 @@ class RunRecord:
         return control
 
 
-def standard_metrics(model: FrontlineModel) -> dict[str, MetricSpec]:
-    """The metrics every run reports."""
+def standard_metrics(model: FrontlineModel, flown: np.ndarray) -> dict[str, MetricSpec]:
+    """The metrics every run reports (`flown`: its strike log)."""
     metrics = {"front_length_km": MetricSpec(kind="front_length")}
     for faction in model.factions:
         if not model.params.ground[faction.index]:
@@ -64,7 +64,6 @@ def standard_metrics(model: FrontlineModel) -> dict[str, MetricSpec]:
         )
         metrics[f"peak_places.{key}"] = MetricSpec(kind="peak_territory", faction=key)
         metrics[f"manpower.{key}"] = MetricSpec(kind="manpower", faction=key)
-    flown = model.strike_log()
     for a in np.unique(flown[:, 1]).astype(int):
         for g in np.unique(flown[flown[:, 1] == a, 2]).astype(int):
             name = f"strike_share.{model.factions[a].key}.{model.factions[g].key}"
@@ -77,7 +76,7 @@ def standard_metrics(model: FrontlineModel) -> dict[str, MetricSpec]:
 def evaluate(model: FrontlineModel) -> dict[str, float | None]:
     """Every standard and scenario metric of a finished run (None: not defined here)."""
     record = RunRecord(model)
-    metrics = standard_metrics(model) | model.spec.metrics
+    metrics = standard_metrics(model, record.strikes) | model.spec.metrics
     values = {name: measure(record, spec) for name, spec in metrics.items()}
     values["captures"] = float(len(model.captures))
     return values

@@ -91,9 +91,16 @@ class FrontlineModel(mesa.Model):
         seed: int | None = None,
         days: int | None = None,
         deterministic: bool | None = None,
+        rng: int | None = None,
     ):
+        """A model of `scenario`; `seed`, `days` and `deterministic` override the file's.
+
+        `rng` is Mesa's name for the seed (mesa's batch_run and SolaraViz pass it); it must
+        be an integer so that a run can be named and repeated by its seed.
+        """
         run = scenario.spec.run
-        self.seed = run.seed if seed is None else seed
+        chosen = seed if seed is not None else rng
+        self.seed = run.seed if chosen is None else int(chosen)
         super().__init__(rng=self.seed)
         self.spec = scenario.spec
         self.scenario_places = scenario.places
@@ -113,11 +120,11 @@ class FrontlineModel(mesa.Model):
         self.captures: list[Capture] = []
         self.routs = 0
         self._strike_chunks: list[np.ndarray] = []
+        self.ledger.initial = self.manpower()
         for event in self._events.pop_due(0):
             self.apply_event(event)
         self.initial_controller = self.controller.copy()
         self._refresh_parameters()
-        self.ledger.initial = self.manpower()
         self.datacollector = mesa.DataCollector(
             model_reporters={"factions": lambda model: model.tally},
             tables={"captures": ["day", "place", "from", "to"]},
@@ -284,7 +291,7 @@ class FrontlineModel(mesa.Model):
         faction = self.factions[self.faction_number(spec.faction)]
         f = faction.index
         for dotted, value in spec.set.items():
-            owner, field = resolve_setting(faction.spec, dotted)
+            owner, field = resolve_setting(faction.own_spec(), dotted)
             setattr(owner, field.name, value)
             if dotted == "morale":
                 self.base_morale[f] = value
@@ -316,9 +323,14 @@ class FrontlineModel(mesa.Model):
         casualties (faction and place numbers)."""
         if not self._strike_chunks:
             return np.empty((0, 6))
-        return np.concatenate(
-            [np.column_stack([np.full(len(rows), day), rows]) for day, rows in self._strike_chunks]
-        )
+        days = [day for day, rows in self._strike_chunks for _ in range(len(rows))]
+        rows = np.concatenate([rows for _, rows in self._strike_chunks])
+        return np.column_stack([days, rows])
+
+    def faction_series(self) -> np.ndarray:
+        """(days + 1, series, factions): the DataCollector's daily records of
+        `FACTION_SERIES`, from day 0."""
+        return np.stack(self.datacollector.model_vars["factions"])
 
 
 @dataclasses.dataclass

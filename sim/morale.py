@@ -1,11 +1,13 @@
 """Morale: what breaks forces and what restores them.
 
-Each force (a faction at a place) has morale in [0, 1]. In a day it changes by
+Each force (a faction at a place) has morale m in [0, 1]. In a day it first loses
 
-    - loss_sensitivity x (share of the force lost today, to combat and strikes)
-    - the shock of air strikes (see `sim.air`)
-    - siege_penalty, if the force is cut off from supply
-    + recovery x (faction baseline - morale).
+    loss_sensitivity x (share of the force lost today, to combat and strikes)
+    + the shock of air strikes (see `sim.air`)
+    + siege_penalty, if the force is cut off from supply,
+
+then recovers a share `recovery` of the gap between what is left and the faction's
+baseline, and is clipped to [0, 1].
 
 A force in combat whose morale falls below its faction's break point routs: it "melts
 away". A share `rout_desertion` deserts and the rest falls back to the reserve; a

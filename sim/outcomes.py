@@ -85,8 +85,7 @@ def _iso(date) -> str | None:
 
 def timeseries(model: FrontlineModel) -> pd.DataFrame:
     """One row per (day, faction) with the collected series of `FACTION_SERIES`."""
-    records = model.datacollector.get_model_vars_dataframe()["factions"]
-    values = np.stack(records.to_list())  # (days + 1, series, factions)
+    values = model.faction_series()
     days = np.arange(len(values))
     n_factions = values.shape[2]
     frame = pd.DataFrame(

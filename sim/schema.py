@@ -205,7 +205,7 @@ class AirSpec:
     )
     morale_shock: float = key(
         "Morale lost by a force of 1,000 per sortie against it (larger forces lose "
-        "proportionally less).",
+        "proportionally less; forces under 100 count as 100).",
         0.005,
         min=0,
         max=1,
@@ -220,7 +220,7 @@ class AirSpec:
         "Multiplier of a place's weight as a target, by region (default 1).", {}, min=0
     )
     engaged_bonus: float = key(
-        "Extra weight of places where the target is in combat (close air support).",
+        "Extra weight of places where the target fought the day before (close air support).",
         2.0,
         min=0,
     )
@@ -377,7 +377,11 @@ class MetricSpec:
     place: str | None = key("The place concerned (a route's first end).", None)
     to_place: str | None = key("A route's other end.", None)
     region: str | None = key("Only places in this region count.", None)
-    side: bool = key("Count the faction's allies with it (holding places, routes).", False)
+    side: bool = key(
+        "Count the faction's allies with it (`holds`, `territory`, `peak_territory`; a "
+        "route always counts allies).",
+        False,
+    )
     measure: Literal["places", "population"] = key("What territory counts.", "places")
     from_day: int = key("First day counted (strike shares).", 0, min=0)
     by_day: int | None = key("Day the metric is read (default: the last day).", None, min=0)

@@ -39,11 +39,12 @@ _scenarios: dict[tuple, Scenario] = {}  # per worker process: scenarios already 
 
 @dataclasses.dataclass
 class RunOutput:
-    """What a worker sends back for one run."""
+    """What a worker sends back for one run: plain arrays, cheap to pickle."""
 
     row: dict
-    timeseries: pd.DataFrame
-    captures: pd.DataFrame
+    factions: tuple[str, ...] = ()
+    series: np.ndarray | None = None  # (days + 1, series, factions), float32
+    captures: tuple[tuple[int, str, str | None, str], ...] = ()
 
 
 def run_one(task: RunTask) -> RunOutput:
@@ -63,11 +64,16 @@ def run_one(task: RunTask) -> RunOutput:
         values = metrics.evaluate(model)
     except Exception as error:
         row |= {"status": "error", "error": "".join(traceback.format_exception_only(error))}
-        return RunOutput(row, pd.DataFrame(), pd.DataFrame())
+        return RunOutput(row)
     wanted = task.metrics or tuple(values)
     row |= {"status": "ok", "error": ""}
     row |= {f"metric.{name}": values.get(name) for name in wanted}
-    return RunOutput(row, _timeseries(task.run_id, model), _captures(task.run_id, model))
+    return RunOutput(
+        row,
+        factions=tuple(f.key for f in model.factions),
+        series=model.faction_series().astype(np.float32),
+        captures=tuple((c.day, c.place, c.previous, c.new) for c in model.captures),
+    )
 
 
 def _scenario(task: RunTask) -> Scenario:
@@ -77,32 +83,27 @@ def _scenario(task: RunTask) -> Scenario:
     return _scenarios[key]
 
 
-def _timeseries(run_id: str, model: FrontlineModel) -> pd.DataFrame:
-    values = np.stack(model.datacollector.get_model_vars_dataframe()["factions"].to_list())
-    days, _, n_factions = values.shape
-    frame = pd.DataFrame(
-        {
-            "run_id": run_id,
-            "day": np.repeat(np.arange(days, dtype=np.int32), n_factions),
-            "faction": np.tile([f.key for f in model.factions], days),
-        }
-    )
+def _frames(batch: list[RunOutput]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The batch as the stored tables: runs, time series (run, day, faction), captures."""
+    runs = pd.DataFrame([output.row for output in batch])
+    finished = [output for output in batch if output.series is not None]
+    columns: dict[str, list] = {"run_id": [], "day": [], "faction": []}
+    values = []
+    for output in finished:
+        days, _, n_factions = output.series.shape
+        columns["run_id"].append(np.full(days * n_factions, output.row["run_id"], dtype=object))
+        columns["day"].append(np.repeat(np.arange(days, dtype=np.int32), n_factions))
+        columns["faction"].append(np.tile(np.array(output.factions, dtype=object), days))
+        values.append(output.series.transpose(0, 2, 1).reshape(-1, len(FACTION_SERIES)))
+    series = pd.DataFrame({k: np.concatenate(v) if v else [] for k, v in columns.items()})
+    stacked = np.concatenate(values) if values else np.empty((0, len(FACTION_SERIES)))
     for i, name in enumerate(FACTION_SERIES):
-        frame[name] = values[:, i, :].ravel().astype(np.float32)
-    return frame
-
-
-def _captures(run_id: str, model: FrontlineModel) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "run_id": [run_id] * len(model.captures),
-            "day": [c.day for c in model.captures],
-            "place": [c.place for c in model.captures],
-            "from": [c.previous for c in model.captures],
-            "to": [c.new for c in model.captures],
-        },
+        series[name] = stacked[:, i].astype(np.float32)
+    captures = pd.DataFrame(
+        [(o.row["run_id"], *capture) for o in finished for capture in o.captures],
         columns=["run_id", "day", "place", "from", "to"],
     )
+    return runs, series, captures
 
 
 @dataclasses.dataclass
@@ -178,13 +179,6 @@ def sweep(
         failed=failed,
         seconds=time.perf_counter() - started,
     )
-
-
-def _frames(batch: list[RunOutput]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    runs = pd.DataFrame([output.row for output in batch])
-    series = pd.concat([output.timeseries for output in batch], ignore_index=True)
-    captures = pd.concat([output.captures for output in batch], ignore_index=True)
-    return runs, series, captures
 
 
 def _batches(outputs: Iterable[RunOutput]) -> Iterator[list[RunOutput]]:

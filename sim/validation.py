@@ -35,7 +35,15 @@ from sim.typed_tables import (
 )
 
 SHARE_TOLERANCE = 1e-6
-NOT_SETTABLE_BY_EVENTS = {"label", "color", "forces", "relations", "home_region", "air_only"}
+NOT_SETTABLE_BY_EVENTS = {
+    "label",
+    "color",
+    "reserve",  # use `add_reserve`
+    "forces",  # use `add_forces`
+    "relations",  # use the event's `relations`
+    "home_region",
+    "air_only",
+}
 AIR_REFERENCE_KEYS = ("targeting", "place_weights", "region_weights")
 
 

@@ -225,3 +225,26 @@ def test_militias_recruit_and_fight_only_at_home():
     assert model.incoming[militia, ~home].sum() == 0
     # recruits come from the 100,000 people of West only: 0.1 per 1,000 per day
     assert model.ledger.recruited[militia] == pytest.approx(30 * 10.0)
+
+
+def test_day_zero_events_are_booked_once():
+    """An event on day 0 (or dated before the start) is in the books once, not twice."""
+    table = duel_table(days=20)
+    table["factions"]["red"]["reserve"] = 300.0
+    table["events"] = {
+        "early": {"day": 0, "faction": "red", "add_reserve": 500.0, "add_forces": {"Fort": 50.0}}
+    }
+    model = build(table)
+    red = model.faction_number("red")
+    assert model.ledger.initial[red] == 1000.0 + 300.0
+    assert model.ledger.added_by_events[red] == 550.0
+    step_checked(model)
+
+
+def test_an_event_cannot_set_the_reserve():
+    from sim.problems import InputError
+
+    table = duel_table()
+    table["events"] = {"bad": {"day": 3, "faction": "red", "set": {"reserve": 10.0}}}
+    with pytest.raises(InputError, match=r"events\.bad\.set\.reserve: not a faction key"):
+        build(table)
