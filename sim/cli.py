@@ -65,7 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--replicates", type=_positive_int, help="runs per variant and point")
     sweep.add_argument("--workers", type=_positive_int, help="local processes (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:port")
-    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in --out (start it if there is none); a finished sweep "
+        "only reports",
+    )
     sweep.add_argument("--no-report", action="store_true", help="do not write the report")
     sweep.set_defaults(command=_sweep)
 

@@ -68,6 +68,11 @@ class ResultStore:
         store._write_manifest(manifest)
         return store
 
+    @staticmethod
+    def holds_sweep(directory: Path) -> bool:
+        """Whether `directory` holds (part of) a sweep's results."""
+        return (Path(directory) / MANIFEST).is_file()
+
     @classmethod
     def reopen(cls, directory: Path, manifest: dict) -> ResultStore:
         """The store of an interrupted sweep of the same experiment, tidied for resuming."""

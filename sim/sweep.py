@@ -157,7 +157,7 @@ def sweep(
     replicates = replicates or experiment.spec.replicates
     plan = experiment.plan(replicates)
     manifest = manifest_of(experiment, replicates, len(plan))
-    if resume:
+    if resume and ResultStore.holds_sweep(directory):
         store = ResultStore.reopen(directory, manifest)
     else:
         store = ResultStore.create(directory, manifest)
