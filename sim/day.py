@@ -30,8 +30,9 @@ def advance_day(
     friendly, hostile, sources, travel, reachable,
     # faction parameters
     ground, home_region, break_point, lethality, recruitment_rate, desertion, commit,
-    aggression, attack_ratio, defend_ratio, max_offensives, min_attack, vital_only_below,
-    sorties, casualties_per_sortie, morale_shock, engaged_bonus, targeting, air_weight,
+    aggression, attack_ratio, defend_ratio, garrison, max_offensives, min_attack,
+    vital_only_below, sorties, casualties_per_sortie, morale_shock, engaged_bonus, targeting,
+    air_weight,
     # shared combat and morale parameters
     morale_weight, unsupplied_effectiveness, min_force, loss_sensitivity, recovery,
     siege_penalty, rout_desertion,
@@ -44,110 +45,35 @@ def advance_day(
     if refresh_supply:
         supplied[:] = supply_status(controller, friendly, sources, starts, neighbours)
     orders = plan_orders(
-        forces,
-        incoming,
-        reserve,
-        controller,
-        friendly,
-        hostile,
-        supplied,
-        reachable,
-        value,
-        terrain,
-        vital,
-        region,
-        starts,
-        neighbours,
-        ground,
-        home_region,
-        commit,
-        aggression,
-        attack_ratio,
-        defend_ratio,
-        max_offensives,
-        min_attack,
+        forces, incoming, reserve, controller, friendly, hostile, supplied, reachable,
+        value, terrain, vital, region, starts, neighbours, ground, home_region, commit,
+        aggression, attack_ratio, defend_ratio, garrison, max_offensives, min_attack,
         vital_only_below,
-    )
+    )  # fmt: skip
     dispatch(orders, day, travel, transit, incoming, reserve)
     strikes = fly_sorties(
-        forces,
-        engaged,
-        hostile,
-        sorties,
-        casualties_per_sortie,
-        morale_shock,
-        engaged_bonus,
-        targeting,
-        air_weight,
-        deterministic,
-        strike_losses,
-        morale_hit,
-        strikes_received,
+        forces, engaged, hostile, sorties, casualties_per_sortie, morale_shock, engaged_bonus,
+        targeting, air_weight, deterministic, strike_losses, morale_hit, strikes_received,
         strike_log,
-    )
+    )  # fmt: skip
     fight(
-        forces,
-        morale,
-        supplied,
-        controller,
-        friendly,
-        hostile,
-        terrain,
-        lethality,
-        morale_weight,
-        unsupplied_effectiveness,
-        deterministic,
-        combat_losses,
-        engaged,
-    )
+        forces, morale, supplied, controller, friendly, hostile, terrain, lethality,
+        morale_weight, unsupplied_effectiveness, deterministic, combat_losses, engaged,
+    )  # fmt: skip
     routs = update_morale(
-        morale,
-        forces,
-        combat_losses,
-        strike_losses,
-        morale_hit,
-        supplied,
-        engaged,
-        base_morale,
-        break_point,
-        reserve,
-        deserted,
-        loss_sensitivity,
-        recovery,
-        siege_penalty,
-        rout_desertion,
-    )
+        morale, forces, combat_losses, strike_losses, morale_hit, supplied, engaged,
+        base_morale, break_point, reserve, deserted, loss_sensitivity, recovery,
+        siege_penalty, rout_desertion,
+    )  # fmt: skip
     taken = settle_control(forces, reserve, controller, friendly, hostile, min_force, captures)
     recruit_and_desert(
-        forces,
-        reserve,
-        controller,
-        friendly,
-        population,
-        region,
-        ground,
-        home_region,
-        recruitment_rate,
-        desertion,
-        recruited,
-        deserted,
-        deterministic,
-    )
+        forces, reserve, controller, friendly, population, region, ground, home_region,
+        recruitment_rate, desertion, recruited, deserted, deterministic,
+    )  # fmt: skip
     tally_day(
-        controller,
-        population,
-        forces,
-        morale,
-        reserve,
-        incoming,
-        base_morale,
-        combat_losses,
-        strike_losses,
-        strikes_received,
-        combat_lost,
-        strike_lost,
-        tally,
-    )
+        controller, population, forces, morale, reserve, incoming, base_morale, combat_losses,
+        strike_losses, strikes_received, combat_lost, strike_lost, tally,
+    )  # fmt: skip
     return strikes, taken, routs
 
 

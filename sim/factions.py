@@ -66,6 +66,7 @@ class FactionParameters:
     aggression: np.ndarray
     attack_ratio: np.ndarray
     defend_ratio: np.ndarray
+    garrison: np.ndarray
     max_offensives: np.ndarray
     min_attack: np.ndarray
     vital_only_below: np.ndarray
@@ -109,6 +110,7 @@ class FactionParameters:
             aggression=column(lambda s: s.doctrine.aggression),
             attack_ratio=column(lambda s: s.doctrine.attack_ratio),
             defend_ratio=column(lambda s: s.doctrine.defend_ratio),
+            garrison=column(lambda s: s.doctrine.garrison),
             max_offensives=column(lambda s: s.doctrine.max_offensives, np.int64),
             min_attack=column(lambda s: s.doctrine.min_attack),
             vital_only_below=column(lambda s: s.doctrine.vital_only_below),
@@ -126,13 +128,14 @@ class FactionParameters:
 def plan_orders(
     forces, incoming, reserve, controller, friendly, hostile, supplied, reachable,
     value, terrain, vital, region, starts, neighbours,
-    ground, home_region, commit, aggression, attack_ratio, defend_ratio,
+    ground, home_region, commit, aggression, attack_ratio, defend_ratio, garrison,
     max_offensives, min_attack, vital_only_below,
 ):  # fmt: skip
     """Each faction's orders for the day: manpower to send from its reserve to each place.
 
     Defence comes first: places held by its side and under attack get enough to reach
-    `defend_ratio` against the attackers (only vital ones when the reserve is short).
+    `defend_ratio` against the attackers, and its own places on the front line enough
+    for a `garrison` (only vital places when the reserve is short).
     What remains, up to the `aggression` share of the day's commitment, goes to
     offensives: topping up attacks under way towards `attack_ratio`, then opening new
     ones, up to `max_offensives`, against the adjacent enemy or unheld places with the
@@ -151,8 +154,9 @@ def plan_orders(
             area[p] = home_region[f] < 0 or region[p] == home_region[f]
         short = reserve[f] < vital_only_below[f]
         spent = _reinforce(
-            f, orders, budget, enemies, forces, incoming, controller, friendly, supplied,
-            reachable, area, vital, short, defend_ratio[f], scratch[0],
+            f, orders, budget, enemies, forces, incoming, controller, friendly, hostile,
+            supplied, reachable, area, vital, short, defend_ratio[f], garrison[f], starts,
+            neighbours, scratch[0],
         )  # fmt: skip
         offence = min(budget - spent, aggression[f] * budget)
         offence, ongoing = _press_attacks(
@@ -184,27 +188,39 @@ def _enemy_strength(forces, hostile):
 
 @njit(cache=True)
 def _reinforce(
-    f, orders, budget, enemies, forces, incoming, controller, friendly, supplied, reachable,
-    area, vital, short, defend_ratio, need,
+    f, orders, budget, enemies, forces, incoming, controller, friendly, hostile, supplied,
+    reachable, area, vital, short, defend_ratio, garrison, starts, neighbours, need,
 ):  # fmt: skip
-    """Send reinforcements to its side's places under attack; return the manpower sent.
+    """Reinforce its side's places under attack and garrison its own front-line places;
+    return the manpower sent.
 
     Only places in its `area` count, and only vital ones when it is `short` of manpower.
+    A garrison is kept by the holder (a militia: at its side's places in its area).
     """
     n_factions, n_places = forces.shape
+    militia = not area.all()
     need[:] = 0.0
     total = 0.0
     for p in range(n_places):
         c = controller[p]
-        if enemies[f, p] <= 0.0 or c < 0 or not friendly[f, c]:
+        if c < 0 or not friendly[f, c]:
             continue
         if not (supplied[f, p] and reachable[f, p] and area[p]) or (short and not vital[p]):
+            continue
+        wanted = defend_ratio * enemies[f, p]
+        if (
+            garrison > 0.0
+            and (c == f or militia)
+            and _borders_enemy(p, f, controller, hostile, starts, neighbours)
+        ):
+            wanted = max(wanted, garrison)
+        if wanted <= 0.0:
             continue
         defenders = incoming[f, p]
         for g in range(n_factions):
             if friendly[f, g]:
                 defenders += forces[g, p]
-        need[p] = max(0.0, defend_ratio * enemies[f, p] - defenders)
+        need[p] = max(0.0, wanted - defenders)
         total += need[p]
     if total <= 0.0:
         return 0.0
@@ -273,6 +289,16 @@ def _open_attacks(
         orders[f, best] += sent
         offence -= sent
         score[best] = 0.0
+
+
+@njit(cache=True, inline="always")
+def _borders_enemy(p, f, controller, hostile, starts, neighbours):
+    """Whether place p is next to a place held by an enemy of faction f."""
+    for k in range(starts[p], starts[p + 1]):
+        c = controller[neighbours[k]]
+        if c >= 0 and hostile[f, c]:
+            return True
+    return False
 
 
 @njit(cache=True, inline="always")

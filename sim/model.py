@@ -227,7 +227,7 @@ class FrontlineModel(mesa.Model):
             m.neighbours,
             self.friendly, self.hostile, self.sources, self.travel, self.reachable,
             p.ground, p.home_region, p.break_point, p.lethality, p.recruitment_rate,
-            p.desertion, p.commit, p.aggression, p.attack_ratio, p.defend_ratio,
+            p.desertion, p.commit, p.aggression, p.attack_ratio, p.defend_ratio, p.garrison,
             p.max_offensives, p.min_attack, p.vital_only_below, p.sorties,
             p.casualties_per_sortie, p.morale_shock, p.engaged_bonus, p.targeting, p.air_weight,
             c.morale_weight, c.unsupplied_effectiveness, c.min_force, *self._morale_parameters,

@@ -176,6 +176,13 @@ class DoctrineSpec:
     defend_ratio: float = key(
         "Ratio of defenders to attackers it seeks at a place under attack.", 1.0, min=0, max=100
     )
+    garrison: float = key(
+        "Force it keeps at each of its places that borders an enemy place (a local militia: "
+        "at its side's places in its home region), as a defence need.",
+        0.0,
+        unit="fighters",
+        min=0,
+    )
     max_offensives: int = key("How many places it attacks at once, at most.", 2, min=0)
     min_attack: float = key(
         "Smallest force it sends against a place (to take an undefended one).",

@@ -248,3 +248,17 @@ def test_an_event_cannot_set_the_reserve():
     table["events"] = {"bad": {"day": 3, "faction": "red", "set": {"reserve": 10.0}}}
     with pytest.raises(InputError, match=r"events\.bad\.set\.reserve: not a faction key"):
         build(table)
+
+
+def test_front_line_places_get_their_garrison_and_others_do_not():
+    table = isolated_table()
+    table["factions"]["red"].update(
+        forces={}, reserve=2000.0, doctrine={"garrison": 300.0, "aggression": 0.0, "commit": 0.5}
+    )
+    model = build(table, days=10)
+    model.run_model()
+    red = model.faction_number("red")
+    forces = dict(zip(model.map.names, model.forces[red], strict=True))
+    assert forces["Middle"] == pytest.approx(300.0)  # borders blue's Gap, supplied
+    assert forces["West"] == 0.0  # not on the front line
+    assert forces["East"] == 0.0  # on the front line but cut off: no reinforcements
