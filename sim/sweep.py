@@ -103,6 +103,9 @@ def _frames(batch: list[RunOutput]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         [(o.row["run_id"], *capture) for o in finished for capture in o.captures],
         columns=["run_id", "day", "place", "from", "to"],
     )
+    text = dict.fromkeys(("run_id", "faction", "place", "from", "to"), "string")
+    series = series.astype({"day": "int32"} | {k: v for k, v in text.items() if k in series})
+    captures = captures.astype({"day": "int32"} | {k: v for k, v in text.items() if k in captures})
     return runs, series, captures
 
 

@@ -22,7 +22,7 @@ from tests.conftest import ROOT
 VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"
 
 
-def write_experiment(directory: Path, replicates: int = 4, days: int = 20, extra: str = "") -> Path:
+def write_experiment(directory: Path, replicates: int = 4, days: int = 45, extra: str = "") -> Path:
     path = directory / "experiment.toml"
     path.write_text(
         f"""
@@ -79,7 +79,7 @@ def test_every_run_is_stored_with_its_seed_and_command(serial):
     runs, series, captures = rows(directory)
     assert sorted(runs["run_id"]) == sorted(t.run_id for t in experiment.plan())
     assert runs.loc[runs["run_id"] == "no_air/0/3", "seed"].item() == run_seed(42, 1, 0, 3)
-    assert series.groupby("run_id").size().eq(21 * 3).all()
+    assert series.groupby("run_id").size().eq(46 * 3).all()
     assert {
         "metric.places.red",
         "metric.front_length_km",
