@@ -1,7 +1,10 @@
-"""Write the scenario format reference (docs/scenario-format.md) from `sim.schema`.
+"""Write the file format references in docs/ from the dataclasses that define them.
 
-Run `python -m sim.format_docs > docs/scenario-format.md` after changing the schema; a
-test fails while the committed reference differs from what this prints.
+    python -m sim.format_docs scenario > docs/scenario-format.md
+    python -m sim.format_docs experiment > docs/experiment-format.md
+
+Run them after changing `sim.schema` or `sim.experiment`; a test fails while a committed
+reference differs from what these print.
 """
 
 from __future__ import annotations
@@ -50,10 +53,39 @@ Events dated on or before day 0 take effect before the first day.
 """
 
 
-def reference() -> str:
-    """The whole reference as Markdown."""
-    sections = [INTRO]
-    for path, cls in _tables(ScenarioSpec, ""):
+EXPERIMENT_INTRO = """\
+# Experiment file format
+
+An experiment is a TOML file, data only, that says which scenario variants to compare,
+how many runs of each, which metrics to record and which comparisons to test. It is
+generated from `sim/experiment.py` (`python -m sim.format_docs experiment >
+docs/experiment-format.md`). `frontline validate` checks it and every variant's scenario
+(with its overrides); `frontline sweep EXPERIMENT --out DIR` runs it and `frontline
+report DIR` writes the statistics and verdicts.
+
+Runs are (variant, design point, replicate); each run's seed is derived from `seed` by
+`numpy.random.SeedSequence(seed, spawn_key=(variant, point, replicate))`, so it does not
+depend on the order of execution, and each stored run carries the `frontline run`
+command that repeats it alone. Metric names: the standard ones of every run
+(`places.F`, `population.F`, `peak_places.F`, `manpower.F` for each ground faction F,
+`front_length_km`, `captures`, `strike_share.A.T` for air force A and target T) and
+those of the scenario's `[metrics]` table. A comparison is supported when the test's
+p < 0.05 and the bootstrap 95 % interval of the difference lies on the predicted side
+of zero, contradicted when the interval lies on the other side, inconclusive otherwise.
+
+Example: `experiments/quick.toml`.
+"""
+
+
+def reference(kind: str = "scenario") -> str:
+    """The whole reference of `kind` ("scenario" or "experiment") as Markdown."""
+    if kind == "experiment":
+        from sim.experiment import ExperimentSpec
+
+        root, sections = ExperimentSpec, [EXPERIMENT_INTRO]
+    else:
+        root, sections = ScenarioSpec, [INTRO]
+    for path, cls in _tables(root, ""):
         sections.append(_section(path, cls))
         if cls.__name__ == "EventSpec":
             keys = ", ".join(f"`{k}`" for k in settable_keys())
@@ -158,4 +190,6 @@ def _default_text(field: dataclasses.Field) -> str:
 
 
 if __name__ == "__main__":
-    print(reference(), end="")
+    import sys
+
+    print(reference(sys.argv[1] if len(sys.argv) > 1 else "scenario"), end="")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sim.format_docs import reference
 from sim.schema import ScenarioSpec
 from sim.typed_tables import fields_by_key
 from tests.conftest import ROOT
 
 
-def test_scenario_format_reference_is_current():
-    committed = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
-    assert committed == reference(), "run: python -m sim.format_docs > docs/scenario-format.md"
+@pytest.mark.parametrize("kind", ["scenario", "experiment"])
+def test_format_references_are_current(kind):
+    committed = (ROOT / "docs" / f"{kind}-format.md").read_text(encoding="utf-8")
+    assert committed == reference(kind), (
+        f"run: python -m sim.format_docs {kind} > docs/{kind}-format.md"
+    )
 
 
 def test_reference_documents_every_key():
