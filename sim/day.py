@@ -26,8 +26,8 @@ def advance_day(
     controller, forces, morale, reserve, base_morale, incoming, transit, supplied, engaged,
     # map
     population, terrain, region, value, vital, starts, neighbours,
-    # relations and supply
-    friendly, hostile, sources, travel, reachable,
+    # relations, supply, and where each faction may attack
+    friendly, hostile, sources, travel, reachable, allowed,
     # faction parameters
     ground, home_region, break_point, lethality, recruitment_rate, desertion, commit,
     aggression, attack_ratio, defend_ratio, garrison, max_offensives, min_attack,
@@ -45,7 +45,7 @@ def advance_day(
     if refresh_supply:
         supplied[:] = supply_status(controller, friendly, sources, starts, neighbours)
     orders = plan_orders(
-        forces, incoming, reserve, controller, friendly, hostile, supplied, reachable,
+        forces, incoming, reserve, controller, friendly, hostile, supplied, reachable, allowed,
         value, terrain, vital, region, starts, neighbours, ground, home_region, commit,
         aggression, attack_ratio, defend_ratio, garrison, max_offensives, min_attack,
         vital_only_below,

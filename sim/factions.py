@@ -126,7 +126,7 @@ class FactionParameters:
 
 @njit(cache=True)
 def plan_orders(
-    forces, incoming, reserve, controller, friendly, hostile, supplied, reachable,
+    forces, incoming, reserve, controller, friendly, hostile, supplied, reachable, allowed,
     value, terrain, vital, region, starts, neighbours,
     ground, home_region, commit, aggression, attack_ratio, defend_ratio, garrison,
     max_offensives, min_attack, vital_only_below,
@@ -139,7 +139,9 @@ def plan_orders(
     What remains, up to the `aggression` share of the day's commitment, goes to
     offensives: topping up attacks under way towards `attack_ratio`, then opening new
     ones, up to `max_offensives`, against the adjacent enemy or unheld places with the
-    best value per fighter needed that it could carry through with its reserve.
+    best value per fighter needed that it could carry through with its reserve. Attacks
+    go only where `allowed` (F, P) says: everywhere for the doctrine, the objectives for
+    a faction under orders (see `sim.orders`).
     """
     n_factions, n_places = forces.shape
     orders = np.zeros((n_factions, n_places))
@@ -161,13 +163,13 @@ def plan_orders(
         offence = min(budget - spent, aggression[f] * budget)
         offence, ongoing = _press_attacks(
             f, orders, offence, enemies, forces, incoming, controller, hostile, supplied,
-            reachable, area, terrain, attack_ratio[f], min_attack[f], scratch[0],
+            reachable, allowed, area, terrain, attack_ratio[f], min_attack[f], scratch[0],
         )  # fmt: skip
         if ongoing < max_offensives[f] and offence >= 1.0:
             _open_attacks(
                 f, orders, offence, max_offensives[f] - ongoing, aggression[f] * reserve[f],
                 enemies, forces, incoming, controller, friendly, hostile, supplied, reachable,
-                area, value, terrain, starts, neighbours, attack_ratio[f], min_attack[f],
+                allowed, area, value, terrain, starts, neighbours, attack_ratio[f], min_attack[f],
                 scratch[0], scratch[1],
             )  # fmt: skip
     return orders
@@ -233,7 +235,7 @@ def _reinforce(
 @njit(cache=True)
 def _press_attacks(
     f, orders, offence, enemies, forces, incoming, controller, hostile, supplied, reachable,
-    area, terrain, attack_ratio, min_attack, need,
+    allowed, area, terrain, attack_ratio, min_attack, need,
 ):  # fmt: skip
     """Top up attacks under way towards the odds sought; return (offence left, attacks).
 
@@ -248,7 +250,7 @@ def _press_attacks(
         committed = forces[f, p] + incoming[f, p]
         if committed > 0.0 and (c < 0 or hostile[f, c]):
             ongoing += 1
-            if not (supplied[f, p] and reachable[f, p] and area[p]):
+            if not (supplied[f, p] and reachable[f, p] and area[p] and allowed[f, p]):
                 continue
             wanted = max(attack_ratio * enemies[f, p] * terrain[p], min_attack)
             need[p] = max(0.0, wanted - committed)
@@ -264,15 +266,17 @@ def _press_attacks(
 @njit(cache=True)
 def _open_attacks(
     f, orders, offence, slots, willing, enemies, forces, incoming, controller, friendly,
-    hostile, supplied, reachable, area, value, terrain, starts, neighbours, attack_ratio,
-    min_attack, score, wanted,
+    hostile, supplied, reachable, allowed, area, value, terrain, starts, neighbours,
+    attack_ratio, min_attack, score, wanted,
 ):  # fmt: skip
     """Open up to `slots` new attacks on the best-value targets it can afford."""
     n_places = forces.shape[1]
     score[:] = 0.0
     for p in range(n_places):
         c = controller[p]
-        if (c >= 0 and not hostile[f, c]) or not (reachable[f, p] and area[p]):
+        if c >= 0 and not hostile[f, c]:
+            continue
+        if not (reachable[f, p] and area[p] and allowed[f, p]):
             continue
         if forces[f, p] + incoming[f, p] + orders[f, p] > 0.0:
             continue

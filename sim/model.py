@@ -124,7 +124,12 @@ class FrontlineModel(mesa.Model):
         for event in self._events.pop_due(0):
             self.apply_event(event)
         self.initial_controller = self.controller.copy()
-        self._refresh_parameters()
+        self.refresh_parameters()
+        self.supplied = logistics.supply_status(
+            self.controller, self.friendly, self.sources, self.map.neighbours_start,
+            self.map.neighbours,
+        )  # fmt: skip
+        self._supply_stale = False
         self.datacollector = mesa.DataCollector(
             model_reporters={"factions": lambda model: model.tally},
             tables={"captures": ["day", "place", "from", "to"]},
@@ -154,6 +159,7 @@ class FrontlineModel(mesa.Model):
         self.transit = np.zeros((logistics.MAX_TRAVEL_DAYS + 1, n_factions, n_places))
         self.engaged = np.zeros((n_factions, n_places), dtype=bool)
         self.supplied = np.zeros((n_factions, n_places), dtype=bool)
+        self.allowed_targets = np.ones((n_factions, n_places), dtype=bool)
         self.ledger = Ledger.zeros(n_factions)
         self.value = self.map.value(self.spec.place_value)
         rules = self.spec.morale
@@ -181,7 +187,7 @@ class FrontlineModel(mesa.Model):
         )
         self._supply_stale = True
 
-    def _refresh_parameters(self, *, rear: bool = True) -> None:
+    def refresh_parameters(self, *, rear: bool = True) -> None:
         """Rebuild the parameter arrays after factions changed; with `rear`, also where
         reserves start from (after relations or supply sources changed)."""
         self.params = FactionParameters.from_factions(self.factions, self.map)
@@ -226,6 +232,7 @@ class FrontlineModel(mesa.Model):
             m.population, m.terrain, m.region, self.value, self.vital, m.neighbours_start,
             m.neighbours,
             self.friendly, self.hostile, self.sources, self.travel, self.reachable,
+            self.allowed_targets,
             p.ground, p.home_region, p.break_point, p.lethality, p.recruitment_rate,
             p.desertion, p.commit, p.aggression, p.attack_ratio, p.defend_ratio, p.garrison,
             p.max_offensives, p.min_attack, p.vital_only_below, p.sorties,
@@ -310,7 +317,7 @@ class FrontlineModel(mesa.Model):
         for other, relation in spec.relations.items():
             self.set_relation(f, self.faction_number(other), relation)
         if self.day > 0:
-            self._refresh_parameters(rear=bool(spec.relations) or "supply_sources" in spec.set)
+            self.refresh_parameters(rear=bool(spec.relations) or "supply_sources" in spec.set)
 
     # --- results ---------------------------------------------------------------------
 

@@ -1,0 +1,102 @@
+"""Orders: players command a faction within its means; the model carries them out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.model import FrontlineModel
+from sim.orders import Orders, attackable, check_orders, doctrine_orders, give_orders, odds
+from sim.scenario import load_scenario
+from tests.conftest import build, duel_table
+
+
+@pytest.fixture()
+def valley(valley_path):
+    return FrontlineModel(load_scenario(valley_path), seed=5, days=40)
+
+
+def test_attackable_places_are_enemy_places_on_the_supplied_front(valley):
+    blue = valley.faction_number("blue")
+    targets = attackable(valley, "blue")
+    assert targets
+    for name in targets:
+        p = valley.map.index(name)
+        assert valley.hostile[blue, valley.controller[p]]
+    assert "Rivertown" in targets  # next to Blue's x2y3
+    assert "Market" not in targets  # deep in Red's ground, three cells from Blue
+    assert "x3y2" not in attackable(valley, "green")
+
+
+def test_orders_beyond_the_means_are_refused_with_reasons(valley):
+    orders = Orders(
+        objectives=["Capital", "x3y0", "x3y1", "x3y2"],
+        reinforcements={"x3y0": 10.0, "Capital": 10**6},
+        targeting={"blue": 1.0},
+    )
+    problems = "\n".join(check_orders(valley, "blue", orders))
+    assert "at most 2 objectives at once, got 4" in problems
+    assert "objective 'Capital' cannot be attacked" in problems
+    assert "cannot reinforce 'x3y0'" in problems
+    assert "exceed the reserve" in problems
+    assert "'blue' is not an enemy to strike" in problems
+    assert check_orders(valley, "red", Orders(targeting={"blue": 1.0})) == [
+        "this faction has no air support to task"
+    ]
+
+
+def test_a_faction_under_orders_attacks_only_its_objectives(valley):
+    objective = attackable(valley, "blue")[0]
+    give_orders(valley, "blue", Orders(objectives=[objective]))
+    blue = valley.faction_number("blue")
+    for _ in range(20):
+        valley.step()
+        attacking = (valley.forces[blue] + valley.incoming[blue] > 0) & ~valley.friendly[
+            blue, valley.controller
+        ]
+        assert set(np.array(valley.map.names)[attacking]) <= {objective}
+
+
+def test_reinforcements_leave_the_reserve_at_once_and_arrive_by_road(valley):
+    blue = valley.faction_number("blue")
+    before = valley.reserve[blue]
+    give_orders(valley, "blue", Orders(reinforcements={"Harbour": 500.0}))
+    harbour = valley.map.index("Harbour")
+    assert valley.reserve[blue] == pytest.approx(before - 500)
+    assert valley.incoming[blue, harbour] == pytest.approx(500)
+    garrison = valley.forces[blue, harbour]
+    for _ in range(valley.travel[blue, harbour]):
+        valley.step()
+    assert valley.forces[blue, harbour] == pytest.approx(garrison + 500, rel=0.01)  # desertion
+
+
+def test_air_tasking_replaces_the_targeting(valley):
+    give_orders(valley, "blue", Orders(targeting={"green": 1.0}))
+    for _ in range(10):
+        valley.step()
+    log = valley.strike_log()
+    assert set(log[:, 2].astype(int)) == {valley.faction_number("green")}
+
+
+def test_same_orders_same_result(valley_path):
+    def play() -> list:
+        model = FrontlineModel(load_scenario(valley_path), seed=9, days=30)
+        give_orders(model, "red", Orders(objectives=attackable(model, "red")[:1]))
+        model.run_model()
+        return [(c.day, c.place, c.new) for c in model.captures]
+
+    assert play() == play()
+
+
+def test_doctrine_orders_are_what_the_doctrine_does(valley):
+    advice = doctrine_orders(valley, "blue")
+    assert set(advice.objectives) <= set(attackable(valley, "blue"))
+    assert check_orders(valley, "blue", advice) == []
+
+
+def test_odds_follow_the_square_law():
+    model = build(duel_table(defenders=800, attackers=0.0))
+    estimate = odds(model, "blue", "Fort", 1000.0)
+    assert estimate["attacker_wins"]
+    assert estimate["survivors"] == pytest.approx(600.0)
+    assert estimate["force_ratio"] == pytest.approx(1.25)
