@@ -37,10 +37,10 @@ def advance_day(
     morale_weight, unsupplied_effectiveness, min_force, loss_sensitivity, recovery,
     siege_penalty, rout_desertion,
     # outputs: ledger and the day's records
-    recruited, deserted, combat_lost, strike_lost, strike_losses, combat_losses, morale_hit,
+    recruited, deserted, routs, combat_lost, strike_lost, strike_losses, combat_losses, morale_hit,
     strikes_received, strike_log, captures, tally,
 ):  # fmt: skip
-    """Advance every array by one day; return (strikes logged, places taken, routs)."""
+    """Advance every array by one day; return (strikes logged, places taken)."""
     deliver(day, transit, incoming, forces, morale, base_morale)
     if refresh_supply:
         supplied[:] = supply_status(controller, friendly, sources, starts, neighbours)
@@ -60,9 +60,9 @@ def advance_day(
         forces, morale, supplied, controller, friendly, hostile, terrain, lethality,
         morale_weight, unsupplied_effectiveness, deterministic, combat_losses, engaged,
     )  # fmt: skip
-    routs = update_morale(
+    update_morale(
         morale, forces, combat_losses, strike_losses, morale_hit, supplied, engaged,
-        base_morale, break_point, reserve, deserted, loss_sensitivity, recovery,
+        base_morale, break_point, reserve, deserted, routs, loss_sensitivity, recovery,
         siege_penalty, rout_desertion,
     )  # fmt: skip
     taken = settle_control(forces, reserve, controller, friendly, hostile, min_force, captures)
@@ -74,7 +74,7 @@ def advance_day(
         controller, population, forces, morale, reserve, incoming, base_morale, combat_losses,
         strike_losses, strikes_received, combat_lost, strike_lost, tally,
     )  # fmt: skip
-    return strikes, taken, routs
+    return strikes, taken
 
 
 @njit(cache=True)

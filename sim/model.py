@@ -118,13 +118,15 @@ class FrontlineModel(mesa.Model):
         self._events = EventQueue(self.spec.events, self.start_date)
         self.event_log: list[tuple[int, str]] = []
         self.captures: list[Capture] = []
-        self.routs = 0
+        self.routs = np.zeros(len(self.factions), dtype=np.int64)  # per faction, so far
         self._strike_chunks: list[np.ndarray] = []
         self.ledger.initial = self.manpower()
+        self._built = False  # events before day 1 change the specs; arrays are built after
         for event in self._events.pop_due(0):
             self.apply_event(event)
         self.initial_controller = self.controller.copy()
         self.refresh_parameters()
+        self._built = True
         self.supplied = logistics.supply_status(
             self.controller, self.friendly, self.sources, self.map.neighbours_start,
             self.map.neighbours,
@@ -225,7 +227,7 @@ class FrontlineModel(mesa.Model):
         for event in self._events.pop_due(self.day):
             self.apply_event(event)
         p, b, m, c = self.params, self._buffers, self.map, self.spec.combat
-        strikes, taken, routs = advance_day(
+        strikes, taken = advance_day(
             self.day, self.deterministic, self._supply_stale,
             self.controller, self.forces, self.morale, self.reserve, self.base_morale,
             self.incoming, self.transit, self.supplied, self.engaged,
@@ -238,12 +240,11 @@ class FrontlineModel(mesa.Model):
             p.max_offensives, p.min_attack, p.vital_only_below, p.sorties,
             p.casualties_per_sortie, p.morale_shock, p.engaged_bonus, p.targeting, p.air_weight,
             c.morale_weight, c.unsupplied_effectiveness, c.min_force, *self._morale_parameters,
-            self.ledger.recruited, self.ledger.deserted, self.ledger.combat_losses,
+            self.ledger.recruited, self.ledger.deserted, self.routs, self.ledger.combat_losses,
             self.ledger.strike_losses, b.strike_losses, b.combat_losses, b.morale_hit,
             b.strikes_received, b.strike_log, b.captures, self.tally,
         )  # fmt: skip
         self._supply_stale = False
-        self.routs += routs
         if strikes:
             self._strike_chunks.append((self.day, b.strike_log[:strikes].copy()))
         if taken:
@@ -316,7 +317,7 @@ class FrontlineModel(mesa.Model):
             self.ledger.added_by_events[f] += manpower
         for other, relation in spec.relations.items():
             self.set_relation(f, self.faction_number(other), relation)
-        if self.day > 0:
+        if self._built:
             self.refresh_parameters(rear=bool(spec.relations) or "supply_sources" in spec.set)
 
     # --- results ---------------------------------------------------------------------

@@ -23,11 +23,11 @@ from numba import njit
 @njit(cache=True)
 def update_morale(
     morale, forces, combat_losses, strike_losses, morale_hit, supplied, engaged, base_morale,
-    break_point, reserve, deserted, loss_sensitivity, recovery, siege_penalty, rout_desertion,
+    break_point, reserve, deserted, routs, loss_sensitivity, recovery, siege_penalty,
+    rout_desertion,
 ):  # fmt: skip
-    """Move every force's morale and rout the broken ones; return the number of routs."""
+    """Move every force's morale and rout the broken ones, counting routs per faction."""
     n_factions, n_places = forces.shape
-    routs = 0
     for f in range(n_factions):
         for p in range(n_places):
             lost = combat_losses[f, p] + strike_losses[f, p]
@@ -45,5 +45,4 @@ def update_morale(
                 deserted[f] += gone
                 reserve[f] += forces[f, p] - gone
                 forces[f, p] = 0.0
-                routs += 1
-    return routs
+                routs[f] += 1

@@ -64,7 +64,7 @@ def summary(model: FrontlineModel) -> dict:
         "strikes_by_target": {
             keys[g]: float(strikes[:, g].sum()) for g in np.flatnonzero(strikes.sum(axis=0))
         },
-        "routs": model.routs,
+        "routs": {f.key: int(model.routs[f.index]) for f in model.factions},
         "events": [{"day": day, "name": name} for day, name in model.event_log],
         "metrics": metrics.evaluate(model),
     }

@@ -157,13 +157,13 @@ def test_a_broken_force_routs_and_its_place_falls():
     steady.run_model()
     fort = steady.map.index("Fort")
     assert steady.controller[fort] == steady.faction_number("red")
-    assert steady.routs == 0
+    assert steady.routs.sum() == 0
 
     table["factions"]["red"]["break_point"] = 0.45
     breaking = build(table)
     breaking.run_model()
     red = breaking.faction_number("red")
-    assert breaking.routs >= 1
+    assert breaking.routs[red] >= 1
     assert breaking.ledger.deserted[red] > 0
     assert breaking.controller[fort] == breaking.faction_number("blue")
     assert breaking.captures[0].new == "blue"

@@ -1,0 +1,105 @@
+"""The wargame engine: turns, orders, replay, rollback, persistence, codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.game import Game, GameSetup, holdings
+from sim.game_store import GameStore
+from sim.orders import Orders, attackable
+from tests.conftest import ROOT
+
+VALLEY = str(ROOT / "scenarios" / "teaching" / "valley.toml")
+
+
+def setup() -> GameSetup:
+    return GameSetup(scenario=VALLEY, seed=3, turn_days=5, teams={"A": "blue", "B": "red"})
+
+
+def play_three_turns(game: Game) -> None:
+    for _ in range(3):
+        for faction in game.factions:
+            targets = attackable(game.model, faction)
+            assert game.submit(faction, Orders(objectives=targets[:1])) == []
+        game.advance()
+
+
+def test_turns_advance_the_war_by_the_turn_length():
+    game = Game(setup())
+    play_three_turns(game)
+    assert game.model.day == 15
+    assert [t.number for t in game.resolved_turns()] == [1, 2, 3]
+
+
+def test_orders_beyond_the_means_are_refused_and_not_stored():
+    game = Game(setup())
+    problems = game.submit("blue", Orders(reinforcements={"Capital": 10**9}))
+    assert problems and "exceed the reserve" in problems[0]
+    assert game.submitted() == set()
+    assert game.submit("green", Orders()) == ["no team commands 'green'"]
+
+
+def test_a_replayed_game_is_the_same_war():
+    game = Game(setup())
+    play_three_turns(game)
+    again = Game(game.setup, game.turns)
+    assert again.model.day == game.model.day
+    assert again.model.captures == game.model.captures
+    assert (again.model.forces == game.model.forces).all()
+
+
+def test_rollback_replays_fewer_turns_and_a_new_branch_can_differ():
+    game = Game(setup())
+    play_three_turns(game)
+    after_one = Game(game.setup, game.turns[:1]).model
+    dropped = game.rollback(2)
+    assert [t.number for t in dropped] == [2, 3]
+    assert game.model.day == 5
+    assert (game.model.forces == after_one.forces).all()
+
+
+def test_turn_reports_explain_what_happened():
+    game = Game(setup())
+    play_three_turns(game)
+    report = game.reports[3]["red"]
+    assert report.first_day == 11 and report.last_day == 15
+    assert report.losses > 0
+    assert report.sorties_received > 0  # blue's air force targets red
+    text = "\n".join(report.lines())
+    assert "Turn 3 (days 11-15)" in text
+
+
+def test_an_injected_event_takes_effect_at_the_turn_start():
+    game = Game(setup())
+    game.inject("air_surge")
+    game.advance()
+    blue = game.model.faction_number("blue")
+    assert game.model.params.sorties[blue] == 20
+
+
+def test_games_survive_a_restart_and_codes_open_only_their_side(tmp_path):
+    store = GameStore(tmp_path / "games.sqlite")
+    game_id, codes = store.create(setup())
+    assert len(set(codes.values())) == 3 and all(len(c) >= 12 for c in codes.values())
+    game = store.game(game_id)
+    play_three_turns(game)
+    game.submit("blue", Orders(objectives=attackable(game.model, "blue")[:1]))
+    store.save(game_id)
+    before = (game.model.day, list(game.model.captures), game.submitted())
+
+    store.forget()  # the server restarts
+    restarted = GameStore(tmp_path / "games.sqlite").game(game_id)
+    assert (restarted.model.day, restarted.model.captures, restarted.submitted()) == before
+    access = GameStore(tmp_path / "games.sqlite")
+    assert access.access(codes["A"]).faction == "blue"
+    assert access.access(codes["B"]).faction == "red"
+    assert access.access(codes["umpire"]).role == "umpire"
+    assert access.access("not-a-code") is None
+    assert access.games()[0]["turns_played"] == 3
+
+
+def test_holdings_count_the_side():
+    game = Game(setup())
+    assert holdings(game.model, "blue") == pytest.approx(
+        (game.model.controller == game.model.faction_number("blue")).sum()
+    )
