@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.events import ScheduledEvent
 from sim.model import FACTION_SERIES, FrontlineModel
-from sim.orders import Orders, check_orders, give_orders
+from sim.orders import Orders, check_orders, doctrine_orders, give_orders
 from sim.scenario import load_scenario
 
 OPEN_ENDED_DAYS = 100_000  # a game has no horizon of its own: the umpire ends it
@@ -91,6 +91,7 @@ class Game:
         self.turns = turns or []
         self.scenario = load_scenario(setup.scenario)
         self.reports: dict[int, dict[str, TurnReport]] = {}
+        self.advice: dict[int, dict[str, Orders]] = {}  # what the doctrine would have ordered
         self.model = self._replay()
 
     @property
@@ -140,6 +141,7 @@ class Game:
         dropped = self.turns[to_turn - 1 :]
         self.turns = self.turns[: to_turn - 1]
         self.reports = {n: r for n, r in self.reports.items() if n < to_turn}
+        self.advice = {n: a for n, a in self.advice.items() if n < to_turn}
         self.model = self._replay()
         return dropped
 
@@ -153,6 +155,7 @@ class Game:
         for name in turn.injected:
             spec = copy.deepcopy(self.scenario.spec.events[name])
             model.apply_event(ScheduledEvent(name, model.day, spec))
+        self.advice[turn.number] = {f: doctrine_orders(model, f) for f in self.factions}
         for faction in self.factions:
             give_orders(model, faction, Orders.from_dict(turn.orders.get(faction, {})))
         before = _Snapshot(model)

@@ -14,10 +14,7 @@ variant, outcome distributions, and the capture probability of each place on the
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import io
-import re
 from pathlib import Path
 
 import matplotlib
@@ -28,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.pages import markdown_to_html, png
 from sim.problems import InputError, Problem
 from sim.results import ResultStore
 from sim.scenario import load_scenario
@@ -217,12 +215,14 @@ def write_report(directory: Path) -> Report:
         "capture_map": _capture_map(store.read("captures"), runs, manifest),
     }
     figures = {k: v for k, v in figures.items() if v is not None}
-    for name, png in figures.items():
-        (directory / f"{name}.png").write_bytes(png)
+    for name, image in figures.items():
+        (directory / f"{name}.png").write_bytes(image)
     table = _verdict_table(results)
     markdown = _markdown(manifest, runs, results, table, figures)
     (directory / "report.md").write_text(markdown, encoding="utf-8")
-    (directory / "report.html").write_text(_html(markdown, figures), encoding="utf-8")
+    (directory / "report.html").write_text(
+        markdown_to_html(markdown, figures, "Sweep report"), encoding="utf-8"
+    )
     return Report(directory / "report.md", directory / "report.html", table, results)
 
 
@@ -280,60 +280,6 @@ def _markdown(manifest, runs, results, table, figures) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(markdown: str, figures: dict[str, bytes]) -> str:
-    """A self-contained HTML page of the Markdown report (images inlined)."""
-    body = []
-    in_table = False
-    for line in markdown.splitlines():
-        if line.startswith("| ") and not line.startswith("| ---"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            tag = "th" if not in_table else "td"
-            if not in_table:
-                body.append("<table>")
-                in_table = True
-            body.append("<tr>" + "".join(f"<{tag}>{_inline(c)}</{tag}>" for c in cells) + "</tr>")
-            continue
-        if line.startswith("| ---"):
-            continue
-        if in_table:
-            body.append("</table>")
-            in_table = False
-        if match := re.fullmatch(r"!\[(\w+)\]\(\w+\.png\)", line):
-            data = base64.b64encode(figures[match.group(1)]).decode()
-            body.append(f'<img alt="{match.group(1)}" src="data:image/png;base64,{data}">')
-        elif line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            body.append(f"<h{level}>{_inline(line.lstrip('# '))}</h{level}>")
-        elif line.startswith("- "):
-            body.append(f"<li>{_inline(line[2:])}</li>")
-        elif line.strip():
-            body.append(f"<p>{_inline(line)}</p>")
-    if in_table:
-        body.append("</table>")
-    style = (
-        "body{font-family:sans-serif;max-width:1000px;margin:2em auto;line-height:1.4}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}"
-        "img{max-width:100%}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>Sweep report</title>"
-        f"<style>{style}</style></head><body>{''.join(body)}</body></html>"
-    )
-
-
-def _inline(text: str) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
-
-
-def _png(figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
-    return buffer.getvalue()
-
-
 def _fan_charts(series: pd.DataFrame, manifest: dict) -> bytes | None:
     """Places held per faction over time: median and 10-90 % band, one panel per variant."""
     if series.empty:
@@ -357,7 +303,7 @@ def _fan_charts(series: pd.DataFrame, manifest: dict) -> bytes | None:
         axis.set_xlabel("day")
     axes[0][0].set_ylabel("places held (median, 10-90 %)")
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
-    return _png(figure)
+    return png(figure)
 
 
 def _distributions(runs: pd.DataFrame, results: list[ComparisonResult], manifest) -> bytes | None:
@@ -379,7 +325,7 @@ def _distributions(runs: pd.DataFrame, results: list[ComparisonResult], manifest
             axis.scatter(np.full(len(values), i) + jitter, values, s=6, alpha=0.5)
         axis.set_xticks(range(1, len(variants) + 1), variants, rotation=20, fontsize=8)
         axis.set_title(metric, fontsize=9)
-    return _png(figure)
+    return png(figure)
 
 
 def _capture_map(captures: pd.DataFrame, runs: pd.DataFrame, manifest) -> bytes | None:
@@ -411,4 +357,4 @@ def _capture_map(captures: pd.DataFrame, runs: pd.DataFrame, manifest) -> bytes 
     figure.colorbar(points, label=f"share of {manifest['baseline']} runs in which it changes hands")
     axis.set_aspect("equal" if not world.geographic else 1 / np.cos(np.radians(35)))
     axis.set_title("Capture probability")
-    return _png(figure)
+    return png(figure)

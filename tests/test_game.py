@@ -103,3 +103,28 @@ def test_holdings_count_the_side():
     assert holdings(game.model, "blue") == pytest.approx(
         (game.model.controller == game.model.faction_number("blue")).sum()
     )
+
+
+def test_debrief_places_each_team_among_the_models_own_runs(tmp_path):
+    from sim.debrief import daily_control, orders_table, standings, write_debrief
+
+    game = Game(setup())
+    play_three_turns(game)
+    ranked = standings(game, runs=10)
+    for standing in ranked:
+        assert len(standing.simulated) == 10
+        share = (standing.simulated < standing.result).mean()
+        assert (
+            share <= standing.percentile <= share + (standing.simulated == standing.result).mean()
+        )
+    control = daily_control(game)
+    assert control.shape == (16, game.model.map.size)
+    assert (control[-1] == game.model.controller).all()
+    assert (control[0] == game.model.initial_controller).all()
+    table = orders_table(game)
+    assert len(table) == 3 * 2 and set(table["faction"]) == {"blue", "red"}
+    html = write_debrief(game, tmp_path / "debrief", runs=5)
+    text = html.read_text()
+    assert "better than" in text and "data:image/png;base64," in text
+    assert (tmp_path / "debrief" / "captures.parquet").is_file()
+    assert (tmp_path / "debrief" / "orders.csv").read_text().startswith("turn,faction")
