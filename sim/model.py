@@ -154,6 +154,8 @@ class FrontlineModel(mesa.Model):
                 self.forces[faction.index, self.map.index(place)] = manpower
         self.morale = np.repeat(self.base_morale[:, None], n_places, axis=1)
         self.relation = np.zeros((n_factions, n_factions), dtype=np.int64)
+        self.hostile = np.zeros((n_factions, n_factions), dtype=bool)
+        self.friendly = np.eye(n_factions, dtype=bool)
         for faction in self.factions:
             for other, relation in faction.spec.relations.items():
                 self.set_relation(faction.index, self.faction_number(other), relation)
