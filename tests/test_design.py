@@ -1,0 +1,65 @@
+"""Parameter designs: grids, Latin hypercubes and Sobol sequences over uncertain keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.design import design_points
+from sim.experiment import DesignSpec, ParameterRange
+
+
+def points(method: str, n: int = 8, seed: int = 1, **ranges) -> tuple[list, list]:
+    problems = []
+    spec = DesignSpec(method=method, points=n, parameters=ranges)
+    found = design_points(spec, seed, lambda path, message: problems.append((path, message)))
+    return found, problems
+
+
+def test_a_grid_is_every_combination():
+    found, problems = points(
+        "grid", a=ParameterRange(values=[1.0, 2.0]), b=ParameterRange(values=[5.0, 6.0, 7.0])
+    )
+    assert problems == []
+    assert sorted((p["a"], p["b"]) for p in found) == [
+        (a, b) for a in (1.0, 2.0) for b in (5.0, 6.0, 7.0)
+    ]
+
+
+def test_a_latin_hypercube_fills_each_stratum_once():
+    found, _ = points("lhs", n=10, a=ParameterRange(low=0.0, high=10.0))
+    values = np.array([p["a"] for p in found])
+    assert ((values >= 0) & (values <= 10)).all()
+    assert sorted(np.floor(values).astype(int)) == list(range(10))
+
+
+def test_a_sobol_design_needs_a_power_of_two_and_spreads_its_points():
+    found, problems = points(
+        "sobol", n=16, a=ParameterRange(low=0.0, high=1.0), b=ParameterRange(low=0, high=1)
+    )
+    assert problems == [] and len(found) == 16
+    xy = np.array([[p["a"], p["b"]] for p in found])
+    quadrants = np.histogram2d(xy[:, 0], xy[:, 1], bins=2, range=[[0, 1], [0, 1]])[0]
+    assert (quadrants == 4).all()  # a scrambled Sobol set is balanced
+    _, problems = points("sobol", n=12, a=ParameterRange(low=0.0, high=1.0))
+    assert problems == [(("design", "points"), "a Sobol design needs a power of 2, got 12")]
+
+
+def test_the_same_seed_gives_the_same_points():
+    first, _ = points("lhs", seed=7, a=ParameterRange(low=0.0, high=1.0))
+    again, _ = points("lhs", seed=7, a=ParameterRange(low=0.0, high=1.0))
+    other, _ = points("lhs", seed=8, a=ParameterRange(low=0.0, high=1.0))
+    assert first == again != other
+
+
+@pytest.mark.parametrize(
+    ("method", "parameter", "message"),
+    [
+        ("lhs", ParameterRange(low=2.0, high=1.0), "a lhs design needs `low` < `high`"),
+        ("grid", ParameterRange(low=0.0, high=1.0), "a grid needs the values to try"),
+    ],
+)
+def test_bad_designs_are_reported(method, parameter, message):
+    found, problems = points(method, a=parameter)
+    assert found == []
+    assert any(text == message for _, text in problems)
