@@ -1,4 +1,4 @@
-"""The `frontline` command: run, validate, sweep and report.
+"""The `frontline` command: run, validate, sweep, report and dashboard.
 
 A thin layer: it parses arguments, calls the model and the outcome functions, and
 prints. Exit status 0 on success, 1 when an input file has problems, 2 on misuse.
@@ -7,8 +7,12 @@ prints. Exit status 0 on success, 1 when an input file has problems, 2 on misuse
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -77,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="statistics, plots and verdicts of a sweep")
     report.add_argument("results", type=Path, help="results directory of `frontline sweep`")
     report.set_defaults(command=_report)
+
+    dashboard = commands.add_parser("dashboard", help="start the dashboard (Solara web app)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    dashboard.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    dashboard.add_argument("--open", action="store_true", help="open it in a web browser")
+    dashboard.set_defaults(command=_dashboard)
     return parser
 
 
@@ -84,6 +94,13 @@ def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, got {value}")
     return value
 
 
@@ -174,6 +191,43 @@ def _report(args: argparse.Namespace) -> int:
     print(report.verdict_table)
     print(f"\nReport: {report.markdown}\n        {report.html}")
     return 0
+
+
+DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+
+
+def dashboard_command(host: str, port: int, open_browser: bool = False) -> list[str]:
+    """The `solara run` command that serves the dashboard (offline: no version check)."""
+    return [
+        sys.executable, "-m", "solara", "run", str(DASHBOARD_APP), "--host", host,
+        "--port", str(port), "--production", "--no-check-version",
+        "--open" if open_browser else "--no-open",
+    ]  # fmt: skip
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    if not DASHBOARD_APP.is_file():
+        raise InputError(
+            [Problem(DASHBOARD_APP, "file", "the dashboard is missing: install frontline from "
+                     "a checkout of its repository (pip install -e .)")]
+        )  # fmt: skip
+    environment = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", **os.environ}
+    shown = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
+    print(f"Frontline dashboard: http://{shown}:{args.port}  (Ctrl+C stops it)", flush=True)
+    server = subprocess.Popen(dashboard_command(args.host, args.port, args.open), env=environment)
+    with contextlib.suppress(ValueError):  # ValueError: not called from the main thread
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server with us
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 def _print_problems(problems: list[Problem], source: Path | None = None) -> None:

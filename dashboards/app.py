@@ -1,0 +1,69 @@
+"""The Frontline dashboard: `solara run dashboards/app.py` (or `frontline dashboard`).
+
+Two tabs: **Explore** (pick a scenario, set parameters, step a run and watch the map and
+the plots) and **Compare** (open a sweep's results: verdicts, distributions, fan charts,
+the capture map, and any run replayed on the map).
+
+Why not Mesa's SolaraViz: its page expects model parameters as keyword arguments of the
+model class and draws spaces and plots with matplotlib or altair, redrawn in full every
+step (slow at tens of days per second: mesa #2701). Here a scenario *file* plus overrides
+makes a run, the map is a network of named places with fronts and air strikes, and both
+the map and the plots are light SVG strings (svg.py), so the app uses its own small
+components and calls the model (`sim.model`) and its outcome functions only.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # the modules beside this file, also when imported by tests
+    sys.path.insert(0, str(HERE))
+
+import solara  # noqa: E402
+import solara.lab  # noqa: E402
+from compare import Compare  # noqa: E402
+from explore import Explore  # noqa: E402
+
+ROOT = HERE.parent  # the project: scenarios/ and results/ are found under it
+DEFAULT_SCENARIO = "scenarios/teaching/valley.toml"
+
+CSS = """
+.fl-sidebar { max-width: 380px; }
+.fl-map-box svg, .fl-chart-box svg { display: block; }
+.fl-chart-box { border: 1px solid #eee; }
+.fl-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 13px; margin: 4px 0; }
+.fl-swatch { display: inline-block; width: 11px; height: 11px; border: 1px solid #555;
+             margin-right: 4px; vertical-align: middle; }
+.fl-table { border-collapse: collapse; font-size: 13px; }
+.fl-table td, .fl-table th { border-bottom: 1px solid #e4e4e4; padding: 2px 6px;
+                             text-align: left; vertical-align: top; }
+.fl-log { max-height: 260px; overflow-y: auto; margin-top: 8px; }
+.fl-problems { background: #fdecea; border-left: 4px solid #c62828; padding: 6px 10px;
+               margin: 6px 0; font-size: 13px; white-space: pre-wrap; }
+.fl-problems ul { margin: 2px 0 0 0; }
+.fl-help { color: #555; margin: -14px 0 8px 0; line-height: 1.2; }
+.fl-label { font-size: 14px; margin-top: 4px; }
+.fl-clock { font-size: 15px; margin-left: 8px; }
+.fl-note, .fl-replay-note { color: #444; margin: 2px 0; word-break: break-all; }
+.fl-run-row span { display: inline-block; min-width: 90px; padding-right: 10px; font-size: 13px; }
+.fl-run-row span:first-child { min-width: 150px; }
+"""
+
+
+@solara.component
+def Page():
+    """The app: a title, then the Explore and Compare tabs."""
+    solara.Style(CSS)
+    solara.Title("Frontline")
+    with solara.Column(style="padding: 8px 16px"):
+        solara.HTML("h2", "Frontline: front-line dynamics")
+        with solara.lab.Tabs():
+            with solara.lab.Tab("Explore"):
+                Explore(ROOT, initial=DEFAULT_SCENARIO)
+            with solara.lab.Tab("Compare"):
+                Compare(ROOT)
+
+
+page = Page  # `solara run` serves the module-level `Page`/`page`

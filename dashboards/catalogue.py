@@ -1,0 +1,93 @@
+"""What there is to open: the scenario files (grouped by hypothesis family) and the sweep
+results directories of the project.
+
+Files are checked with the same loader as `frontline validate`; a file that fails is
+listed with its problems rather than hidden, so a broken file is noticed. Results of the
+checks are kept until a file involved changes, so scanning again is cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from sim.scenario import check_scenario
+
+PROBLEM_GROUP = "Files with problems"
+_FAMILY = re.compile(r"^h(\d+)_")
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """A scenario file as the picker shows it."""
+
+    path: Path
+    label: str  # the path relative to the project
+    group: str  # "H1", ..., or the folder ("Teaching", "Syria")
+    description: str = ""
+    hypothesis: str = ""
+    problems: tuple[str, ...] = ()  # why it does not load (empty: it loads)
+
+
+_checked: dict[Path, tuple[list[Path], tuple, Entry | None]] = {}
+
+
+def _stamp(files: list[Path]) -> tuple:
+    """When each file last changed (a removed file counts as a change)."""
+    return tuple(f.stat().st_mtime_ns if f.exists() else None for f in files)
+
+
+def _entry(path: Path, root: Path) -> Entry | None:
+    """The picker's entry of one file (None: not a scenario with factions)."""
+    if path in _checked:
+        files, stamp, entry = _checked[path]
+        if _stamp(files) == stamp:
+            return entry
+    label = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    scenario, problems = check_scenario(path)
+    files = [path] if problems else sorted({path, *(Path(f) for f in scenario.files)})
+    if problems:
+        entry = Entry(path, label, PROBLEM_GROUP, problems=tuple(str(p) for p in problems))
+    elif not scenario.spec.factions:
+        entry = None
+    else:
+        spec = scenario.spec
+        entry = Entry(
+            path, label, group_of(path), spec.description.strip(), spec.hypothesis.strip()
+        )
+    _checked[path] = (files, _stamp(files), entry)
+    return entry
+
+
+def group_of(path: Path) -> str:
+    """The hypothesis family of a scenario file (`h3_...` -> "H3"), else its folder."""
+    match = _FAMILY.match(path.stem)
+    return f"H{match.group(1)}" if match else path.parent.name.capitalize()
+
+
+def _group_order(group: str) -> tuple:
+    match = re.fullmatch(r"H(\d+)", group)
+    return (
+        2 if group == PROBLEM_GROUP else 1 if match else 0,
+        int(match.group(1)) if match else 0,
+        group,
+    )
+
+
+def find_scenarios(root: Path) -> list[Entry]:
+    """Every scenario file under `root`/scenarios, grouped and in a stable order."""
+    root = Path(root).resolve()
+    entries = [_entry(path, root) for path in sorted((root / "scenarios").rglob("*.toml"))]
+    found = [e for e in entries if e is not None]
+    return sorted(found, key=lambda e: (_group_order(e.group), e.label))
+
+
+def find_results(root: Path) -> list[str]:
+    """Sweep results directories under `root`/results (those with a manifest), newest first."""
+    base = Path(root).resolve() / "results"
+    if not base.is_dir():
+        return []
+    manifests = [m for m in base.rglob("manifest.json") if len(m.relative_to(base).parts) <= 4]
+    manifests.sort(key=lambda m: -m.stat().st_mtime)
+    return [str(m.parent.relative_to(base.parent)) for m in manifests]

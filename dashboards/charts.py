@@ -1,0 +1,169 @@
+"""Plots as light SVG strings: daily series per faction, fan charts, value distributions.
+
+Each plot is a few kB of text built in well under a millisecond, so the time series can
+be redrawn every frame while a run plays (see svg.py for why not matplotlib).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from svg import esc, nice_ceiling, short
+
+LEFT, RIGHT, TOP, BOTTOM = 42, 8, 20, 22
+
+
+class Axes:
+    """A plot area: data x in [0, x_max], y in [0, y_max] (or [y_min, y_max])."""
+
+    def __init__(self, width, height, x_max, y_max, y_min=0.0):
+        self.width, self.height = width, height
+        self.x_max, self.y_min, self.y_max = max(x_max, 1e-9), y_min, y_max
+        self.inner_w = width - LEFT - RIGHT
+        self.inner_h = height - TOP - BOTTOM
+
+    def px(self, x):
+        return LEFT + np.asarray(x, dtype=float) / self.x_max * self.inner_w
+
+    def py(self, y):
+        share = (np.asarray(y, dtype=float) - self.y_min) / (self.y_max - self.y_min)
+        return TOP + (1 - share) * self.inner_h
+
+    def frame(self, title: str, x_label: str, css: str) -> list[str]:
+        """The SVG opening, title, axes and tick labels."""
+        w, h, bottom = self.width, self.height, TOP + self.inner_h
+        parts = [
+            f'<svg class="{css}" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+            f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="9">',
+            f'<text x="{LEFT}" y="12" font-size="11" font-weight="bold">{esc(title)}</text>',
+            f'<path d="M{LEFT} {TOP}V{bottom}H{w - RIGHT}" stroke="#888" fill="none"/>',
+        ]
+        for value in (self.y_min, (self.y_min + self.y_max) / 2, self.y_max):
+            y = self.py(value)
+            parts.append(
+                f'<text x="{LEFT - 4}" y="{y + 3:.0f}" text-anchor="end">{short(value)}</text>'
+                f'<path d="M{LEFT} {y:.0f}H{w - RIGHT}" stroke="#eee"/>'
+            )
+        for value in (0, self.x_max / 2, self.x_max):
+            parts.append(
+                f'<text x="{self.px(value):.0f}" y="{bottom + 11}" text-anchor="middle">'
+                f"{short(value)}</text>"
+            )
+        parts.append(
+            f'<text x="{w - RIGHT}" y="{h - 1}" text-anchor="end" fill="#666">{esc(x_label)}</text>'
+        )
+        return parts
+
+
+def _thin(n: int, most: int) -> np.ndarray:
+    """Indices of at most `most` of n points, the first and last always included."""
+    if n <= most:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, most).round().astype(int))
+
+
+def _points(axes: Axes, x: np.ndarray, y: np.ndarray) -> str:
+    return " ".join(f"{a:.0f},{b:.1f}" for a, b in zip(axes.px(x), axes.py(y), strict=True))
+
+
+def line_chart(
+    title: str,
+    values: np.ndarray,
+    colors: list[str],
+    labels: list[str],
+    x_max: int,
+    width: int = 310,
+    height: int = 150,
+    y_max: float | None = None,
+) -> str:
+    """One line per faction of `values` (days, factions), day 0 at the left, `x_max` at
+    the right, so the lines grow as the run advances."""
+    days = len(values)
+    top = nice_ceiling(float(values.max()) if values.size else 1.0) if y_max is None else y_max
+    axes = Axes(width, height, max(x_max, days - 1), top)
+    parts = axes.frame(title, "day", "fl-chart")
+    keep = _thin(days, axes.inner_w // 2)
+    x = keep.astype(float)
+    for f, (color, label) in enumerate(zip(colors, labels, strict=True)):
+        y = values[keep, f]
+        parts.append(
+            f'<polyline points="{_points(axes, x, y)}" fill="none" stroke="{esc(color)}" '
+            f'stroke-width="1.6"><title>{esc(label)}: {short(values[-1, f])} on day '
+            f"{days - 1}</title></polyline>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def fan_chart(
+    title: str,
+    bands: dict[str, np.ndarray],
+    colors: dict[str, str],
+    y_max: float,
+    width: int = 300,
+    height: int = 170,
+) -> str:
+    """Median and 10-90 % band per faction: `bands[faction]` is (days, 3) of the 10th,
+    50th and 90th percentiles."""
+    days = max((len(b) for b in bands.values()), default=1)
+    axes = Axes(width, height, max(days - 1, 1), nice_ceiling(y_max))
+    parts = axes.frame(title, "day", "fl-fan")
+    keep = _thin(days, axes.inner_w // 2)
+    for faction, band in bands.items():
+        index = keep[keep < len(band)]
+        x, color = index.astype(float), esc(colors.get(faction, "#888"))
+        upper = _points(axes, x, band[index, 2])
+        lower = _points(axes, x[::-1], band[index[::-1], 0])
+        parts.append(f'<polygon points="{upper} {lower}" fill="{color}" fill-opacity="0.18"/>')
+        parts.append(
+            f'<polyline points="{_points(axes, x, band[index, 1])}" fill="none" '
+            f'stroke="{color}" stroke-width="1.6"><title>{esc(faction)}: median '
+            f"{short(band[-1, 1])} on day {len(band) - 1} (10-90 %: {short(band[-1, 0])}-"
+            f"{short(band[-1, 2])})</title></polyline>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def strip_plot(title: str, groups: dict[str, np.ndarray], width: int = 340) -> str:
+    """Each group's values as dots (one per run) with the median as a bar."""
+    everything = np.concatenate([g for g in groups.values() if len(g)] or [np.zeros(1)])
+    low, high = float(everything.min()), float(everything.max())
+    if high == low:
+        low, high = low - 1, high + 1
+    height = TOP + BOTTOM + 28 * max(len(groups), 1)
+    parts = [
+        f'<svg class="fl-strip" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        f'font-size="9">',
+        f'<text x="4" y="12" font-size="11" font-weight="bold">{esc(title)}</text>',
+    ]
+    names = max((len(name) for name in groups), default=4)
+    start = max(60, 6 * names + 8)  # room for the group names
+    span = width - start - RIGHT - 10
+
+    def px(value):
+        return start + (np.asarray(value, dtype=float) - low) / (high - low) * span
+
+    for i, (name, values) in enumerate(groups.items()):
+        y = TOP + 14 + 28 * i
+        parts.append(f'<text x="4" y="{y + 3}">{esc(name)}</text>')
+        jitter = np.random.default_rng(i).uniform(-6, 6, len(values))
+        parts += [
+            f'<circle cx="{x:.1f}" cy="{y + j:.1f}" r="2.2" fill="#1f77b4" fill-opacity="0.5"/>'
+            for x, j in zip(px(values), jitter, strict=True)
+        ]
+        if len(values):
+            median = float(np.median(values))
+            parts.append(
+                f'<path d="M{px(median):.1f} {y - 9}V{y + 9}" stroke="#d62728" '
+                f'stroke-width="2.5"><title>{esc(name)}: median {short(median)}, mean '
+                f"{short(np.mean(values))}, n = {len(values)}</title></path>"
+            )
+    bottom = TOP + 28 * len(groups) + 4
+    for value in (low, (low + high) / 2, high):
+        parts.append(
+            f'<text x="{px(value):.0f}" y="{bottom + 10}" text-anchor="middle">'
+            f"{short(value)}</text>"
+        )
+    parts.append(f'<path d="M{start} {bottom}H{start + span}" stroke="#888" fill="none"/></svg>')
+    return "".join(parts)

@@ -1,0 +1,123 @@
+"""What the Compare page shows of a sweep: the report's verdicts, and per variant the
+outcome distributions, the territory fan charts and the capture probability of each place.
+
+The statistics are `frontline report`'s own (`sim.report.analyse`); this module only
+gathers the stored tables into the shapes the SVG plots draw.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.model import FrontlineModel
+from sim.problems import InputError, Problem
+from sim.report import ComparisonResult, analyse
+from sim.results import ResultStore
+from sim.scenario import load_scenario
+
+
+@dataclasses.dataclass
+class SweepView:
+    """A results directory, read for display."""
+
+    directory: Path
+    manifest: dict
+    runs: pd.DataFrame
+    results: list[ComparisonResult]
+    variants: list[str]
+    fans: dict[str, dict[str, np.ndarray]]  # variant -> faction -> (days, 3) percentiles
+    fan_top: float
+    capture_share: dict[str, np.ndarray]  # variant -> (P,) share of runs a place changed hands
+    world: object | None  # the baseline scenario's map (None if it no longer loads)
+    colors: dict[str, str]
+    labels: dict[str, str]
+    notes: list[str]
+
+
+def open_sweep(directory: Path | str) -> SweepView:
+    """Read a sweep's results; raises InputError (or the reader's error) if it cannot."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError([Problem(directory, "directory", "no such directory")])
+    manifest, runs, results = analyse(directory)
+    store = ResultStore(directory)
+    variants = list(manifest["variants"])
+    notes: list[str] = []
+    world, colors, labels = None, {}, {}
+    baseline = manifest["variants"][manifest["baseline"]]["scenario"]
+    try:
+        scenario = load_scenario(Path(manifest["experiment"]).parent / baseline)
+        model = FrontlineModel(scenario)
+        world = scenario.map
+        colors = {f.key: f.color for f in model.factions}
+        labels = {f.key: f.label for f in model.factions}
+    except InputError as error:
+        notes.append(f"The baseline scenario no longer loads ({error.problems[0]}): no maps.")
+    fans, top = _fans(store.read("timeseries"), variants)
+    shares = _capture_shares(store.read("captures"), runs, variants, world)
+    return SweepView(
+        directory, manifest, runs, results, variants, fans, top, shares, world, colors, labels,
+        notes,
+    )  # fmt: skip
+
+
+def _fans(series: pd.DataFrame, variants: list[str]) -> tuple[dict, float]:
+    """Places held per faction and day: the 10th, 50th and 90th percentile over runs."""
+    if series.empty:
+        return {}, 1.0
+    run_ids = series["run_id"].astype("category")
+    variant_of = run_ids.cat.categories.str.split("/").str[0].to_numpy()[run_ids.cat.codes]
+    factions = series["faction"].astype("category")
+    fans: dict[str, dict[str, np.ndarray]] = {}
+    top = 1.0
+    for variant in variants:
+        mine = variant_of == variant
+        if not mine.any():
+            continue
+        runs, run = np.unique(run_ids.cat.codes.to_numpy()[mine], return_inverse=True)
+        faction, day = factions.cat.codes.to_numpy()[mine], series["day"].to_numpy()[mine]
+        held = np.full((len(runs), day.max() + 1, len(factions.cat.categories)), np.nan)
+        held[run, day, faction] = series["places_held"].to_numpy()[mine]
+        if np.isnan(held).any():  # runs of different lengths
+            bands = np.nanquantile(held, [0.1, 0.5, 0.9], axis=0)
+        else:
+            bands = np.quantile(held, [0.1, 0.5, 0.9], axis=0)  # (3, days, factions)
+        for f, key in enumerate(factions.cat.categories):
+            if np.nanmax(bands[2, :, f], initial=0) > 0:
+                fans.setdefault(variant, {})[str(key)] = bands[:, :, f].T
+        top = max(top, float(np.nanmax(bands[2])))
+    return fans, top
+
+
+def _capture_shares(captures, runs, variants, world) -> dict[str, np.ndarray]:
+    """Per variant, the share of its finished runs in which each place changed hands."""
+    if world is None:
+        return {}
+    finished = runs[runs["status"] == "ok"]
+    shares = {}
+    for variant in variants:
+        ids = set(finished.loc[finished["variant"] == variant, "run_id"])
+        if not ids:
+            continue
+        taken = captures[captures["run_id"].isin(ids)].drop_duplicates(["run_id", "place"])
+        counts = taken.groupby("place").size()
+        shares[variant] = np.array([counts.get(name, 0) / len(ids) for name in world.names])
+    return shares
+
+
+def distributions(view: SweepView) -> dict[str, dict[str, np.ndarray]]:
+    """Each compared metric's values per variant (finished runs)."""
+    finished = view.runs[view.runs["status"] == "ok"]
+    found = {}
+    for metric in dict.fromkeys(r.metric for r in view.results):
+        column = f"metric.{metric}"
+        if column in finished:
+            found[metric] = {
+                v: finished.loc[finished["variant"] == v, column].dropna().to_numpy(float)
+                for v in view.variants
+            }
+    return found

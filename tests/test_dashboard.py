@@ -1,0 +1,369 @@
+"""The dashboard without a browser: its pure parts, and its pages rendered with
+`solara.render` and driven by setting widget values and clicking buttons.
+
+Browser tests of the same pages (a real Chromium) are in tests/browser/.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+
+import ipyvuetify as v
+import numpy as np
+import pytest
+import solara
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "dashboards"))
+
+import catalogue  # noqa: E402
+import controls  # noqa: E402
+import map_view  # noqa: E402
+from compare import Compare  # noqa: E402
+from explore import Explore  # noqa: E402
+
+from sim.experiment import load_experiment  # noqa: E402
+from sim.model import FrontlineModel  # noqa: E402
+from sim.outcomes import strike_table  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+from sim.sweep import sweep  # noqa: E402
+
+VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"
+H3 = ROOT / "scenarios" / "syria" / "h3_baseline.toml"
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def html_of(rc) -> str:
+    """All raw HTML and SVG the page shows, joined."""
+    parts = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+    parts += [w.svg for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "svg")]
+    return "\n".join(parts)
+
+
+def map_widget(rc):
+    (found,) = [w for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "svg")]
+    return found
+
+
+def map_day(rc) -> int:
+    return int(re.search(r'class="fl-map" data-day="(\d+)"', map_widget(rc).svg).group(1))
+
+
+def click(rc, label: str, index: int = 0) -> None:
+    """Click the `index`-th button that says `label` (beside an icon or not)."""
+    buttons = [b for b in rc.find(v.Btn).widgets if label in b.children]
+    buttons[index].click()
+
+
+def choose(rc, label: str, value) -> None:
+    rc.find(v.Select, label=label).widget.v_model = value
+
+
+def type_in(rc, label: str, text: str) -> None:
+    field = rc.find(v.TextField, label=label).widget
+    field.v_model = text
+    field.fire_event("keyup.enter")
+
+
+def write(rc, text: str) -> None:
+    """Type into the page's text area (the `--set` lines) and leave it."""
+    area = rc.find(v.Textarea).widget
+    area.v_model = text
+    area.fire_event("focusout")
+
+
+def wait_for(condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+# --- pure parts -------------------------------------------------------------------------
+
+
+def test_catalogue_lists_scenarios_by_hypothesis_family():
+    entries = catalogue.find_scenarios(ROOT)
+    groups = {e.label: e.group for e in entries}
+    assert groups["scenarios/teaching/valley.toml"] == "Teaching"
+    assert groups["scenarios/syria/h1_baseline.toml"] == "H1"
+    assert groups["scenarios/syria/h3_no_militias.toml"] == "H3"
+    order = [e.group for e in entries]
+    assert order.index("Teaching") < order.index("H1") < order.index("H3")
+    h1 = next(e for e in entries if e.label.endswith("h1_baseline.toml"))
+    assert h1.description and h1.hypothesis
+
+
+def test_catalogue_lists_a_broken_file_with_its_problems(tmp_path):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "valley.toml").write_text(VALLEY.read_text())
+    (tmp_path / "scenarios" / "broken.toml").write_text("[factions.red]\nreserve = -5\n")
+    entries = {e.label: e for e in catalogue.find_scenarios(tmp_path)}
+    assert entries["scenarios/valley.toml"].group == "Scenarios"
+    broken = entries["scenarios/broken.toml"]
+    assert broken.group == catalogue.PROBLEM_GROUP
+    assert any("factions.red.reserve" in p for p in broken.problems)
+
+
+def test_controls_come_from_the_scenario_factions():
+    valley = {c.key: c for c in controls.derive_controls(load_scenario(VALLEY))}
+    assert valley["sorties:blue"].default == 8
+    assert valley["targeting:blue"].target == "red"
+    assert valley["targeting:blue"].default == 0.7
+    assert {"reserve:blue", "reserve:red", "reserve:green", "morale:green"} <= set(valley)
+    assert "militias" not in valley
+    syria = {c.key: c for c in controls.derive_controls(load_scenario(H3))}
+    assert syria["sorties:russia"].default == 55  # set by the campaign's day-0 event
+    assert syria["targeting:russia"].target == "rebels"
+    assert "militias" in syria and "reserve:coastal_shield" not in syria
+
+
+def test_overrides_set_the_day0_values_the_controls_show():
+    scenario = load_scenario(H3)
+    found = controls.derive_controls(scenario)
+    values = {
+        "sorties:russia": 110,
+        "targeting:russia": 0.3,
+        "reserve:regime": 10_000,
+        "morale:isis": 0.5,
+        "militias": False,
+    }
+    table = controls.overrides_for(scenario, found, values)
+    model = FrontlineModel(load_scenario(H3, table))
+    index = {f.key: f for f in model.factions}
+    russia = index["russia"].spec.air
+    assert russia.sorties_per_day == 110
+    assert russia.targeting == pytest.approx({"rebels": 0.3, "isis": 0.7})
+    assert model.reserve[index["regime"].index] == 10_000
+    assert model.base_morale[index["isis"].index] == 0.5
+    militias = [f.index for f in model.factions if f.is_militia]
+    assert model.manpower()[militias].sum() == 0
+    # the same overrides as --set lines load to the same scenario
+    from sim.scenario import parse_overrides
+
+    again = load_scenario(H3, parse_overrides(controls.set_lines(table)))
+    assert again.spec == load_scenario(H3, table).spec
+    # untouched controls change nothing
+    assert controls.overrides_for(scenario, found, {}) == {}
+
+
+def test_strikes_today_are_the_strike_log_of_the_day():
+    model = FrontlineModel(load_scenario(VALLEY), seed=2)
+    for _ in range(5):
+        model.step()
+    table = strike_table(model)
+    today = table[table["day"] == model.day]
+    found = map_view.strikes_today(model)
+    names = model.map.names
+    assert {names[p] for p in found} == set(today.loc[today["sorties"] > 0, "place"])
+    total = sum(s for rows in found.values() for _, _, s in rows)
+    assert total == pytest.approx(today["sorties"].sum())
+
+
+def test_map_escapes_names_and_marks_the_front():
+    model = FrontlineModel(load_scenario(H3))
+    model.map.names[0] = "<script>alert(1)</script>"
+    svg = map_view.MapPainter(model).svg(model)
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert 'class="fl-front"' in svg
+    assert svg.count('class="fl-place"') == model.map.size
+
+
+# --- Explore ----------------------------------------------------------------------------
+
+
+def test_explore_pick_a_scenario_and_step():
+    _, rc = solara.render(Explore(ROOT), handle_error=False)
+    choose(rc, "Scenario", str(VALLEY))
+    assert map_day(rc) == 0
+    first, charts = map_widget(rc).svg, html_of(rc)
+    assert "fl-chart" in charts
+    assert "About valley" in str(rc.find(v.ExpansionPanelHeader).widget.children)
+    click(rc, "Step 1 day")
+    assert map_day(rc) == 1
+    click(rc, "Step a week")
+    assert map_day(rc) == 8
+    assert map_widget(rc).svg != first
+    assert html_of(rc) != charts
+    map_widget(rc).vue_select(place_number(rc, "Rivertown"))  # a click on the map
+    assert "<h4>Rivertown</h4>" in html_of(rc)
+    click(rc, "Reset")
+    assert map_day(rc) == 0
+    rc.close()
+
+
+def place_number(rc, name: str) -> int:
+    svg = map_widget(rc).svg
+    for number, title in re.findall(r'data-place="(\d+)"><title>([^\n<]*)', svg):
+        if title == name:
+            return int(number)
+    raise AssertionError(name)
+
+
+def test_explore_play_and_pause():
+    _, rc = solara.render(Explore(ROOT), handle_error=False)
+    choose(rc, "Scenario", str(VALLEY))
+    click(rc, "Play")
+    wait_for(lambda: map_day(rc) >= 3)
+    click(rc, "Pause")
+    time.sleep(0.3)
+    stopped = map_day(rc)
+    time.sleep(0.5)
+    assert map_day(rc) == stopped
+    rc.close()
+
+
+def test_explore_parameters_apply_at_reset():
+    _, rc = solara.render(Explore(ROOT), handle_error=False)
+    choose(rc, "Scenario", str(VALLEY))
+    rc.find(v.Slider).widgets[0].v_model = 0  # Blue's sorties per day
+    assert "press Reset" in html_of(rc)
+    click(rc, "Reset")
+    assert "factions.blue.air.sorties_per_day = 0" in html_of(rc)
+    for _ in range(3):
+        click(rc, "Step a week")
+    assert "fl-strike" not in map_widget(rc).svg  # no air strikes without sorties
+    rc.close()
+
+
+def test_explore_bad_file_shows_its_problems(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "nowhere.toml"\n')
+    _, rc = solara.render(Explore(ROOT), handle_error=False)
+    choose(rc, "Scenario", str(VALLEY))
+    type_in(rc, "or open a scenario file", str(bad))
+    shown = html_of(rc)
+    assert "This file cannot be run" in shown
+    assert "bad.toml: extends: no such file" in shown
+    choose(rc, "Scenario", str(VALLEY))  # the app still works
+    click(rc, "Step 1 day")
+    assert map_day(rc) == 1
+    rc.close()
+
+
+def test_explore_lists_a_broken_file_and_says_why(tmp_path):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "valley.toml").write_text(VALLEY.read_text())
+    broken = tmp_path / "scenarios" / "broken.toml"
+    broken.write_text("[factions.red]\nmorale = 3\n")
+    _, rc = solara.render(Explore(tmp_path, initial="scenarios/valley.toml"), handle_error=False)
+    assert map_day(rc) == 0
+    items = rc.find(v.Select, label="Scenario").widget.items
+    assert {"header": catalogue.PROBLEM_GROUP} in items
+    assert {"text": "⚠ broken", "value": str(broken)} in items
+    choose(rc, "Scenario", str(broken))
+    assert "factions.red.morale" in html_of(rc)
+    rc.close()
+
+
+def test_explore_switching_maps_keeps_working():
+    _, rc = solara.render(Explore(ROOT), handle_error=False)
+    choose(rc, "Scenario", str(H3))
+    map_widget(rc).vue_select(59)  # beyond the 48 places of the valley
+    assert "fl-details" in html_of(rc)
+    choose(rc, "Scenario", str(VALLEY))
+    click(rc, "Step 1 day")
+    assert map_day(rc) == 1 and "fl-details" not in html_of(rc)
+    rc.close()
+
+
+def test_explore_out_of_range_values_keep_the_run(tmp_path):
+    _, rc = solara.render(Explore(ROOT), handle_error=False)
+    choose(rc, "Scenario", str(VALLEY))
+    click(rc, "Step a week")
+    type_in(rc, "Seed", "-3")
+    click(rc, "Reset")
+    shown = html_of(rc)
+    assert "Not applied" in shown and "run.seed" in shown
+    assert map_day(rc) == 7  # the previous run stays
+    write(rc, "factions.blue.morale = 2")
+    type_in(rc, "Seed", "3")
+    click(rc, "Reset")
+    assert "factions.blue.morale" in html_of(rc)
+    write(rc, "")
+    click(rc, "Reset")
+    assert "Not applied" not in html_of(rc) and map_day(rc) == 0
+    rc.close()
+
+
+# --- Compare ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A project folder with a small sweep of the quick experiment in results/quick."""
+    root = tmp_path_factory.mktemp("project")
+    text = (ROOT / "experiments" / "quick.toml").read_text()
+    text = text.replace("../scenarios/teaching/valley.toml", VALLEY.as_posix())
+    text = re.sub(r"(?m)^replicates = \d+", "replicates = 2", text)
+    text = re.sub(r"(?m)^days = \d+", "days = 20", text)
+    (root / "experiments").mkdir()
+    (root / "experiments" / "quick.toml").write_text(text)
+    sweep(load_experiment(root / "experiments" / "quick.toml"), root / "results" / "quick",
+          workers=1, progress=False)  # fmt: skip
+    return root
+
+
+def test_compare_shows_the_sweep_and_replays_a_run(project):
+    _, rc = solara.render(Compare(project), handle_error=False)
+    choose(rc, "Results directory", "results/quick")
+    shown = html_of(rc)
+    for piece in ("fl-verdicts", "red_holds_more_without_air", "fl-strip", "fl-fan",
+                  "fl-capture-map", "double_air/0/1"):  # fmt: skip
+        assert piece in shown, piece
+    assert re.search(r"(supported|contradicted|inconclusive)", shown)
+    click(rc, "Replay", 3)  # no_air/0/1
+    shown = html_of(rc)
+    assert "Replay of no_air/0/1" in shown
+    assert "Reproduces the stored run exactly" in shown
+    assert "frontline run" in shown and map_day(rc) == 0
+    click(rc, "Step a week")
+    assert map_day(rc) == 7
+    choose(rc, "Capture map of", "no_air")
+    assert "share of no_air runs" in html_of(rc)
+    rc.close()
+
+
+def test_compare_empty_and_corrupt_directories(project, tmp_path):
+    (project / "results" / "empty").mkdir(exist_ok=True)
+    corrupt = project / "results" / "corrupt"
+    if not corrupt.exists():
+        import shutil
+
+        shutil.copytree(project / "results" / "quick", corrupt)
+        for part in (corrupt / "runs").glob("*.parquet"):
+            part.write_bytes(b"not parquet at all")
+    _, rc = solara.render(Compare(project), handle_error=False)
+    type_in(rc, "or open a results directory", "results/empty")
+    shown = html_of(rc)
+    assert "Cannot open results/empty" in shown and "not a sweep results directory" in shown
+    choose(rc, "Results directory", "results/corrupt")
+    assert "Cannot open results/corrupt" in html_of(rc)
+    type_in(rc, "or open a results directory", str(tmp_path / "missing"))
+    assert "no such directory" in html_of(rc)
+    choose(rc, "Results directory", "results/quick")  # the page still works
+    assert "fl-verdicts" in html_of(rc)
+    rc.close()
+
+
+def test_app_page_has_both_tabs():
+    import app
+
+    _, rc = solara.render(app.Page(), handle_error=False)
+    tabs = [w.children[0] for w in rc.find(v.Tab).widgets]
+    assert tabs == ["Explore", "Compare"]
+    assert map_day(rc) == 0  # the teaching scenario is open
+    rc.close()
+
+
+def test_play_speed_is_days_per_second():
+    from player import FRAMES_PER_SECOND, SPEEDS
+
+    assert max(SPEEDS) >= 20 and FRAMES_PER_SECOND <= 30
+    assert np.all(np.diff(SPEEDS) > 0)
