@@ -21,16 +21,9 @@ MAX_LABELS = 24
 
 
 def strikes_today(model) -> dict[int, list[tuple[int, int, float]]]:
-    """{place: [(air faction, target faction, sorties)]} of the model's current day.
-
-    The model keeps the strike log of the whole run (`strike_log()`); this picks the
-    current day's rows. It concatenates the log, under a millisecond for a year on the
-    Syria map; a `strikes_on(day)` in the model would make it constant-time.
-    """
-    log = model.strike_log()
-    today = log[log[:, 0] == model.day] if len(log) else log
+    """{place: [(air faction, target faction, sorties)]} of the model's current day."""
     found: dict[int, list[tuple[int, int, float]]] = {}
-    for _, air, target, place, sorties, _ in today:
+    for air, target, place, sorties, _ in model.strikes_on(model.day):
         if sorties > 0:
             found.setdefault(int(place), []).append((int(air), int(target), float(sorties)))
     return found

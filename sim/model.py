@@ -337,6 +337,16 @@ class FrontlineModel(mesa.Model):
         rows = np.concatenate([rows for _, rows in self._strike_chunks])
         return np.column_stack([days, rows])
 
+    def strikes_on(self, day: int) -> np.ndarray:
+        """(n, 5) the strikes of one day: air faction, target faction, place, sorties,
+        casualties."""
+        for logged, rows in reversed(self._strike_chunks):
+            if logged == day:
+                return rows
+            if logged < day:
+                break
+        return np.empty((0, 5))
+
     def faction_series(self) -> np.ndarray:
         """(days + 1, series, factions): the DataCollector's daily records of
         `FACTION_SERIES`, from day 0."""

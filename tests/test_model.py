@@ -262,3 +262,11 @@ def test_front_line_places_get_their_garrison_and_others_do_not():
     assert forces["Middle"] == pytest.approx(300.0)  # borders blue's Gap, supplied
     assert forces["West"] == 0.0  # not on the front line
     assert forces["East"] == 0.0  # on the front line but cut off: no reinforcements
+
+
+def test_the_strikes_of_a_day_are_those_of_the_log(valley):
+    model = FrontlineModel(valley, seed=2, days=30)
+    model.run_model()
+    log = model.strike_log()
+    for day in (1, 17, 30, 31):
+        np.testing.assert_array_equal(model.strikes_on(day), log[log[:, 0] == day, 1:])
