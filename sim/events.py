@@ -46,6 +46,3 @@ class EventQueue:
         while self._pending and self._pending[0].day <= day:
             due.append(self._pending.popleft())
         return due
-
-    def __len__(self) -> int:
-        return len(self._pending)
