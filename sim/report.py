@@ -258,6 +258,11 @@ def _markdown(manifest, runs, results, table, figures) -> str:
         "",
         "## Verdicts",
         "",
+        f"Each comparison is tested on its own at alpha = {ALPHA} (one-sided in the predicted "
+        "direction; no correction for multiple comparisons): supported when p < alpha and the "
+        "bootstrap 95 % interval of the difference lies on the predicted side of zero, "
+        "contradicted when it lies on the other side, inconclusive otherwise.",
+        "",
         table,
         "",
     ]
