@@ -1,8 +1,10 @@
 """The Frontline dashboard: `solara run dashboards/app.py` (or `frontline dashboard`).
 
-Two tabs: **Explore** (pick a scenario, set parameters, step a run and watch the map and
-the plots) and **Compare** (open a sweep's results: verdicts, distributions, fan charts,
-the capture map, and any run replayed on the map).
+Three tabs: **Explore** (pick a scenario, set parameters, step a run and watch the map and
+the plots), **Compare** (open a sweep's results: verdicts, distributions, fan charts,
+the capture map, and any run replayed on the map) and **Wargame** (the classroom
+wargame: set up a game, join it with a code, play it turn by turn, review it). The
+wargame alone is also served at `/wargame`, the address to give the teams.
 
 Why not Mesa's SolaraViz: its page expects model parameters as keyword arguments of the
 model class and draws spaces and plots with matplotlib or altair, redrawn in full every
@@ -25,6 +27,7 @@ import solara  # noqa: E402
 import solara.lab  # noqa: E402
 from compare import Compare  # noqa: E402
 from explore import Explore  # noqa: E402
+from wargame import Wargame  # noqa: E402
 
 ROOT = HERE.parent  # the project: scenarios/ and results/ are found under it
 DEFAULT_SCENARIO = "scenarios/teaching/valley.toml"
@@ -49,6 +52,19 @@ CSS = """
 .fl-note, .fl-replay-note { color: #444; margin: 2px 0; word-break: break-all; }
 .fl-run-row span { display: inline-block; min-width: 90px; padding-right: 10px; font-size: 13px; }
 .fl-run-row span:first-child { min-width: 150px; }
+.fl-game-bar { background: #f3f5f8; padding: 4px 10px; border-radius: 4px; margin: 4px 0; }
+.fl-state { font-size: 14px; padding: 1px 8px; border-radius: 10px; }
+.fl-done { background: #e3f4e1; } .fl-todo { background: #fff4d6; }
+.fl-submitted { background: #e3f4e1; border-left: 4px solid #2e7d32; padding: 6px 10px;
+                margin: 6px 0; font-size: 13px; }
+.fl-refused { margin-top: 4px; }
+.fl-odds, .fl-cost-line, .fl-means { font-size: 13px; }
+.fl-win { color: #2e7d32; } .fl-lose { color: #c62828; }
+.fl-report ul { margin: 0 0 8px 0; font-size: 13px; }
+.fl-code { font-family: monospace; font-size: 16px; border: 1px solid #bbb; padding: 2px 6px;
+           background: #fafafa; }
+.fl-codes-note { background: #fff4d6; padding: 6px 10px; margin: 6px 0; }
+.fl-standing-line { margin-top: 6px; }
 """
 
 
@@ -64,6 +80,28 @@ def Page():
                 Explore(ROOT, initial=DEFAULT_SCENARIO)
             with solara.lab.Tab("Compare"):
                 Compare(ROOT)
+            with solara.lab.Tab("Wargame"):
+                Wargame(ROOT)
 
 
-page = Page  # `solara run` serves the module-level `Page`/`page`
+@solara.component
+def WargamePage():
+    """The wargame alone (`/wargame`): what the teams open in a classroom."""
+    solara.Style(CSS)
+    solara.Title("Frontline wargame")
+    with solara.Column(style="padding: 8px 16px"):
+        solara.HTML("h2", "Frontline: classroom wargame")
+        Wargame(ROOT)
+
+
+@solara.component
+def Plain(children=[]):  # noqa: B006 (solara's layout signature)
+    """The pages as they are, without solara's default app bar."""
+    solara.Column(children=children, style="padding: 0", gap="0px")
+
+
+# `solara run` serves these routes: the dashboard at `/`, the wargame alone at `/wargame`
+routes = [
+    solara.Route(path="/", component=Page, label="Frontline", layout=Plain),
+    solara.Route(path="wargame", component=WargamePage, label="Wargame"),
+]

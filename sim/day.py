@@ -27,7 +27,7 @@ def advance_day(
     # map
     population, terrain, region, value, vital, starts, neighbours,
     # relations, supply, and where each faction may attack
-    friendly, hostile, sources, travel, reachable, allowed,
+    friendly, hostile, sources, travel, reachable, allowed, ordered,
     # faction parameters
     ground, home_region, break_point, lethality, recruitment_rate, desertion, commit,
     aggression, attack_ratio, defend_ratio, garrison, max_offensives, min_attack,
@@ -46,7 +46,7 @@ def advance_day(
         supplied[:] = supply_status(controller, friendly, sources, starts, neighbours)
     orders = plan_orders(
         forces, incoming, reserve, controller, friendly, hostile, supplied, reachable, allowed,
-        value, terrain, vital, region, starts, neighbours, ground, home_region, commit,
+        ordered, value, terrain, vital, region, starts, neighbours, ground, home_region, commit,
         aggression, attack_ratio, defend_ratio, garrison, max_offensives, min_attack,
         vital_only_below,
     )  # fmt: skip

@@ -127,7 +127,7 @@ class FactionParameters:
 @njit(cache=True)
 def plan_orders(
     forces, incoming, reserve, controller, friendly, hostile, supplied, reachable, allowed,
-    value, terrain, vital, region, starts, neighbours,
+    ordered, value, terrain, vital, region, starts, neighbours,
     ground, home_region, commit, aggression, attack_ratio, defend_ratio, garrison,
     max_offensives, min_attack, vital_only_below,
 ):  # fmt: skip
@@ -141,7 +141,8 @@ def plan_orders(
     ones, up to `max_offensives`, against the adjacent enemy or unheld places with the
     best value per fighter needed that it could carry through with its reserve. Attacks
     go only where `allowed` (F, P) says: everywhere for the doctrine, the objectives for
-    a faction under orders (see `sim.orders`).
+    a faction under orders (`ordered`, see `sim.orders`), which opens them whatever they
+    need of its reserve.
     """
     n_factions, n_places = forces.shape
     orders = np.zeros((n_factions, n_places))
@@ -166,8 +167,9 @@ def plan_orders(
             reachable, allowed, area, terrain, attack_ratio[f], min_attack[f], scratch[0],
         )  # fmt: skip
         if ongoing < max_offensives[f] and offence >= 1.0:
+            willing = reserve[f] if ordered[f] else aggression[f] * reserve[f]
             _open_attacks(
-                f, orders, offence, max_offensives[f] - ongoing, aggression[f] * reserve[f],
+                f, orders, offence, max_offensives[f] - ongoing, willing,
                 enemies, forces, incoming, controller, friendly, hostile, supplied, reachable,
                 allowed, area, value, terrain, starts, neighbours, attack_ratio[f], min_attack[f],
                 scratch[0], scratch[1],

@@ -66,12 +66,12 @@ class TurnReport:
         for c in self.places_won:
             text.append(
                 f"took {c['place']} from {c['from'] or 'nobody'} on day {c['day']} "
-                f"(force ratio at the start of the turn {c['ratio']:.1f}:1)"
+                f"({_ratio_text(c['ratio'], 'force ratio')})"
             )
         for c in self.places_lost:
             text.append(
                 f"lost {c['place']} to {c['to']} on day {c['day']} "
-                f"(their force ratio at the start of the turn {c['ratio']:.1f}:1)"
+                f"({_ratio_text(c['ratio'], 'their force ratio')})"
             )
         text.append(
             f"losses {self.losses:,.0f} fighters; {self.sorties_received:,.0f} enemy sorties "
@@ -81,6 +81,15 @@ class TurnReport:
             text.append(f"{self.routs} force(s) broke and routed (morale below the break point)")
         text.append(f"morale {self.morale_before:.2f} -> {self.morale_after:.2f}")
         return text
+
+
+def _ratio_text(ratio: float, what: str) -> str:
+    """The force ratio at the start of the turn, or why there was none."""
+    if ratio == 0:  # the attackers arrived during the turn
+        return "the attackers arrived during the turn"
+    if ratio == float("inf"):
+        return "undefended at the start of the turn"
+    return f"{what} at the start of the turn {ratio:.1f}:1"
 
 
 class Game:

@@ -164,6 +164,7 @@ class FrontlineModel(mesa.Model):
         self.engaged = np.zeros((n_factions, n_places), dtype=bool)
         self.supplied = np.zeros((n_factions, n_places), dtype=bool)
         self.allowed_targets = np.ones((n_factions, n_places), dtype=bool)
+        self.under_orders = np.zeros(n_factions, dtype=bool)  # see sim.orders
         self.ledger = Ledger.zeros(n_factions)
         self.value = self.map.value(self.spec.place_value)
         rules = self.spec.morale
@@ -236,7 +237,7 @@ class FrontlineModel(mesa.Model):
             m.population, m.terrain, m.region, self.value, self.vital, m.neighbours_start,
             m.neighbours,
             self.friendly, self.hostile, self.sources, self.travel, self.reachable,
-            self.allowed_targets,
+            self.allowed_targets, self.under_orders,
             p.ground, p.home_region, p.break_point, p.lethality, p.recruitment_rate,
             p.desertion, p.commit, p.aggression, p.attack_ratio, p.defend_ratio, p.garrison,
             p.max_offensives, p.min_attack, p.vital_only_below, p.sorties,

@@ -55,6 +55,25 @@ def attackable(model: FrontlineModel, faction: str) -> list[str]:
     return places
 
 
+def reinforceable(model: FrontlineModel, faction: str) -> list[str]:
+    """Places the faction can send reinforcements to: held by its side, supplied, reachable."""
+    f = model.faction_number(faction)
+    return [
+        name
+        for p, name in enumerate(model.map.names)
+        if _own_side_supplied(model, f, p) and model.reachable[f, p]
+    ]
+
+
+def attack_size(model: FrontlineModel, faction: str, place: str) -> float:
+    """The force the faction's doctrine would open an attack on `place` with: its
+    `attack_ratio` against the defenders and the terrain, at least `min_attack`."""
+    f, p = model.faction_number(faction), model.map.index(place)
+    defenders = model.forces[model.hostile[f], p].sum()
+    wanted = model.params.attack_ratio[f] * defenders * model.map.terrain[p]
+    return float(max(wanted, model.params.min_attack[f]))
+
+
 def _own_side_supplied(model: FrontlineModel, f: int, p: int) -> bool:
     holder = model.controller[p]
     return holder >= 0 and model.friendly[f, holder] and model.supplied[f, p]
@@ -119,6 +138,7 @@ def give_orders(model: FrontlineModel, faction: str, orders: Orders) -> None:
     if problems:
         raise ValueError("; ".join(problems))
     f = model.faction_number(faction)
+    model.under_orders[f] = True
     model.allowed_targets[f] = False
     for place in orders.objectives:
         model.allowed_targets[f, model.map.index(place)] = True
@@ -133,11 +153,6 @@ def give_orders(model: FrontlineModel, faction: str, orders: Orders) -> None:
         model.refresh_parameters(rear=False)
 
 
-def release(model: FrontlineModel, faction: str) -> None:
-    """Give the faction back to its doctrine."""
-    model.allowed_targets[model.faction_number(faction)] = True
-
-
 def doctrine_orders(model: FrontlineModel, faction: str) -> Orders:
     """What the faction's own doctrine would order today, in the current state."""
     f = model.faction_number(faction)
@@ -145,7 +160,8 @@ def doctrine_orders(model: FrontlineModel, faction: str) -> Orders:
     everywhere = np.ones_like(model.allowed_targets)
     amounts = plan_orders(
         model.forces, model.incoming, model.reserve, model.controller, model.friendly,
-        model.hostile, model.supplied, model.reachable, everywhere, model.value,
+        model.hostile, model.supplied, model.reachable, everywhere,
+        np.zeros_like(model.under_orders), model.value,
         model.map.terrain, model.vital, model.map.region, model.map.neighbours_start,
         model.map.neighbours, p.ground, p.home_region, p.commit, p.aggression, p.attack_ratio,
         p.defend_ratio, p.garrison, p.max_offensives, p.min_attack, p.vital_only_below,

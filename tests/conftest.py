@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 
@@ -65,3 +66,13 @@ def build(table: dict, **model_options) -> FrontlineModel:
 @pytest.fixture(scope="session")
 def valley_path():
     return ROOT / "scenarios" / "teaching" / "valley.toml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _games_database(tmp_path_factory):
+    """Wargames made by the tests (the dashboard served in-process too) go to a temporary
+    database, never to games/ in the working tree."""
+    if not os.environ.get("FRONTLINE_GAMES_DB"):
+        folder = tmp_path_factory.mktemp("games")
+        os.environ["FRONTLINE_GAMES_DB"] = str(folder / "frontline.sqlite")
+    yield

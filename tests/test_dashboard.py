@@ -352,12 +352,12 @@ def test_compare_empty_and_corrupt_directories(project, tmp_path):
     rc.close()
 
 
-def test_app_page_has_both_tabs():
+def test_app_page_has_the_three_tabs():
     import app
 
     _, rc = solara.render(app.Page(), handle_error=False)
     tabs = [w.children[0] for w in rc.find(v.Tab).widgets]
-    assert tabs == ["Explore", "Compare"]
+    assert tabs == ["Explore", "Compare", "Wargame"]
     assert map_day(rc) == 0  # the teaching scenario is open
     rc.close()
 

@@ -128,3 +128,17 @@ def test_debrief_places_each_team_among_the_models_own_runs(tmp_path):
     assert "better than" in text and "data:image/png;base64," in text
     assert (tmp_path / "debrief" / "captures.parquet").is_file()
     assert (tmp_path / "debrief" / "orders.csv").read_text().startswith("turn,faction")
+
+
+def test_turn_reports_do_not_give_a_zero_force_ratio_for_attackers_arriving_later():
+    from sim.game import TurnReport
+
+    capture = {"day": 13, "place": "Palmyra", "from": "isis", "to": "regime"}
+    report = TurnReport("regime", 2, 8, 14, [capture | {"ratio": 0.0}],
+                        [capture | {"ratio": float("inf")}], 0, 0, 0, 0, 0.4, 0.4)  # fmt: skip
+    text = "\n".join(report.lines())
+    assert "0.0:1" not in text and "inf" not in text
+    assert "the attackers arrived during the turn" in text
+    assert "undefended at the start of the turn" in text
+    report.places_won[0]["ratio"] = 2.5
+    assert "force ratio at the start of the turn 2.5:1" in "\n".join(report.lines())

@@ -100,3 +100,32 @@ def test_odds_follow_the_square_law():
     assert estimate["attacker_wins"]
     assert estimate["survivors"] == pytest.approx(600.0)
     assert estimate["force_ratio"] == pytest.approx(1.25)
+
+
+def test_an_ordered_objective_opens_even_when_the_doctrine_would_hold_back():
+    """The doctrine opens an attack only if it needs at most aggression x reserve; a team's
+    order opens it whatever it needs of the reserve."""
+    table = duel_table(defenders=250.0, attackers=0.0, days=5)
+    table["factions"]["blue"].update(reserve=1000.0, doctrine={"aggression": 0.1, "commit": 0.5})
+    blue_fort = []
+    for ordered in (False, True):
+        model = build(table)
+        if ordered:
+            give_orders(model, "blue", Orders(objectives=["Fort"]))
+        model.step()
+        blue = model.faction_number("blue")
+        blue_fort.append(model.incoming[blue, model.map.index("Fort")] + model.forces[blue, 0])
+    assert blue_fort[0] == 0
+    assert blue_fort[1] > 0
+
+
+def test_reinforceable_places_and_the_doctrines_attack_size(valley):
+    from sim.orders import attack_size, reinforceable
+
+    places = reinforceable(valley, "blue")
+    assert "Capital" in places and "Rivertown" not in places
+    target = attackable(valley, "blue")[0]
+    blue = valley.faction_number("blue")
+    defenders = valley.forces[valley.hostile[blue], valley.map.index(target)].sum()
+    expected = max(2.0 * defenders * valley.map.terrain[valley.map.index(target)], 100.0)
+    assert attack_size(valley, "blue", target) == pytest.approx(expected)

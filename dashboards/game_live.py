@@ -1,0 +1,56 @@
+"""Keeping a game's pages current: a page redraws when its game changes (a submission, a
+turn, an event, a rollback), within `games.POLL_SECONDS` at the latest, and shows the
+umpire's countdown ticking."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import games
+import solara
+
+
+def use_game_version(game_id: str) -> int:
+    """The game's version, updated from a background thread that waits for changes
+    (woken at once by `games.board`, and at least every POLL_SECONDS)."""
+    version, set_version = solara.use_state(games.board.version(game_id))
+
+    def watch(cancel: threading.Event):
+        seen = games.board.version(game_id)
+        set_version(seen)
+        while not cancel.is_set():
+            now = games.board.wait(game_id, seen, games.POLL_SECONDS)
+            if now != seen and not cancel.is_set():
+                seen = now
+                set_version(now)
+
+    solara.use_thread(watch, dependencies=[game_id], intrusive_cancel=False)
+    return version
+
+
+def remaining(deadline: float | None) -> str:
+    """The countdown as m:ss ("0:00" once it has run out)."""
+    if deadline is None:
+        return ""
+    left = max(0, round(deadline - time.time()))
+    return f"{left // 60}:{left % 60:02d}"
+
+
+@solara.component
+def Countdown(game_id: str, version: int):
+    """The umpire's countdown, if one runs, ticking every second."""
+    del version  # a change of the game may set or clear the countdown
+    deadline = games.board.deadline(game_id)
+    _, set_tick = solara.use_state(0)
+
+    def tick(cancel: threading.Event):
+        while deadline is not None and not cancel.wait(1.0):
+            set_tick(lambda t: t + 1)
+
+    solara.use_thread(tick, dependencies=[deadline], intrusive_cancel=False)
+    if deadline is None:
+        return
+    left = remaining(deadline)
+    text = "time is up" if left == "0:00" else f"{left} left"
+    solara.HTML("span", f"⏱ Countdown: <b class='fl-countdown'>{text}</b>", classes=["fl-clock"])

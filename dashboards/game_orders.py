@@ -1,0 +1,318 @@
+"""A team's orders for the turn, within its faction's means, with their cost and odds.
+
+The choices come from the engine: objectives from `sim.orders.attackable`, the places a
+reinforcement may go to (its side's supplied places), the enemies its air force may
+strike; the odds of each attack from `sim.orders.odds` (Lanchester square law). The
+orders are checked by `sim.orders.check_orders` when submitted (`games.submit`), and its
+problems are shown here, in its words; nothing is checked twice in the page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import games
+import solara
+from svg import esc
+from widgets import ProblemList
+
+from sim.game_store import Access
+from sim.orders import Orders, attack_size, attackable, doctrine_orders, odds, reinforceable
+
+AIR_FOCUS_WEIGHT = 5.0  # a place the team focuses its strikes on weighs this much more
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A place the team may attack, with the attack its doctrine would size for it."""
+
+    place: str
+    holder: str
+    defenders: float
+    terrain: float
+    suggested: float  # attackers the doctrine seeks: attack_ratio x defenders x terrain
+
+
+@dataclasses.dataclass(frozen=True)
+class Means:
+    """What the faction can order this turn (read from the game under its lock)."""
+
+    faction: str
+    reserve: float
+    max_objectives: int
+    targets: tuple[Target, ...]
+    reinforceable: tuple[str, ...]
+    sorties: float
+    enemies: tuple[tuple[str, str], ...]  # (key, label) of the factions it may strike
+    targeting: dict  # the current air tasking, key -> share
+    observed: tuple[str, ...]  # places it may focus strikes on
+    doctrine: Orders  # what its doctrine would order now
+
+
+def means_of(game, faction: str, observed) -> Means:
+    """The faction's means in the game's current state (call while reading the game)."""
+    model = game.model
+    f = model.faction_number(faction)
+    labels = [x.label for x in model.factions]
+    params = model.params
+    targets = []
+    for place in attackable(model, faction):
+        p = model.map.index(place)
+        holder = model.controller[p]
+        targets.append(
+            Target(
+                place,
+                labels[holder] if holder >= 0 else "nobody",
+                odds(model, faction, place, 0.0)["defenders"],
+                float(model.map.terrain[p]),
+                attack_size(model, faction, place),
+            )
+        )
+    reinforcing = reinforceable(model, faction)
+    enemies = [(x.key, x.label) for x in model.factions if model.hostile[f, x.index]]
+    targeting = {
+        x.key: float(params.targeting[f, x.index])
+        for x in model.factions
+        if params.targeting[f, x.index] > 0
+    }
+    return Means(
+        faction=faction,
+        reserve=float(model.reserve[f]),
+        max_objectives=max(1, int(params.max_offensives[f])),
+        targets=tuple(targets),
+        reinforceable=tuple(sorted(reinforcing, key=str.lower)),
+        sorties=float(params.sorties[f]),
+        enemies=tuple(enemies),
+        targeting=targeting,
+        observed=tuple(sorted(observed, key=str.lower)),
+        doctrine=doctrine_orders(model, faction),
+    )
+
+
+def attack_odds(access: Access, place: str, attackers: float) -> dict:
+    """The model's estimate of an attack on `place` with `attackers` (read under the lock)."""
+    with games.reading(access.game_id) as game:
+        return odds(game.model, access.faction, place, attackers)
+
+
+def odds_text(result: dict) -> str:
+    ratio = result["force_ratio"]
+    ratio_text = "no defenders" if math.isinf(ratio) else f"force ratio {ratio:.1f}:1"
+    if result["attacker_wins"]:
+        verdict = f"<b class='fl-win'>expected to win</b>, about {result['survivors']:,.0f} left"
+    else:
+        verdict = (
+            f"<b class='fl-lose'>expected to fail</b>, about {result['survivors']:,.0f} "
+            "defenders left"
+        )
+    return (
+        f"{result['attackers']:,.0f} against {result['defenders']:,.0f} ({ratio_text}): {verdict}"
+    )
+
+
+def draft_from(orders: dict | None, means: Means) -> dict:
+    """The form's starting values: the orders already submitted this turn, else none."""
+    orders = orders or {}
+    chosen = {t.place: t.suggested for t in means.targets}
+    return {
+        "objectives": [p for p in orders.get("objectives", []) if p in chosen],
+        "sizes": chosen,
+        "reinforcements": dict(orders.get("reinforcements", {})),
+        "air": bool(orders.get("targeting") or orders.get("air_places")),
+        "targeting": {
+            k: round(100 * v) for k, v in (orders.get("targeting") or means.targeting).items()
+        },
+        "focus": list(orders.get("air_places", {})),
+    }
+
+
+def orders_of(draft: dict) -> Orders:
+    """The Orders the form describes."""
+    air = draft["air"]
+    return Orders(
+        objectives=list(draft["objectives"]),
+        reinforcements={p: float(a) for p, a in draft["reinforcements"].items() if a > 0},
+        targeting={k: v / 100 for k, v in draft["targeting"].items() if v > 0} if air else {},
+        air_places=dict.fromkeys(draft["focus"], AIR_FOCUS_WEIGHT) if air else {},
+    )
+
+
+@solara.component
+def OrdersForm(access: Access, means: Means, turn: int, submitted: dict | None):
+    """The orders of `access`'s faction for `turn`; Submit sends them to the umpire."""
+    draft = solara.use_reactive(draft_from(submitted, means))
+    problems, set_problems = solara.use_state([])
+    note, set_note = solara.use_state("")
+    place, set_place = solara.use_state(None)
+    amount, set_amount = solara.use_state(500.0)
+
+    def fresh():  # a new turn: start again from what was submitted (nothing, usually)
+        draft.set(draft_from(submitted, means))
+        set_problems([])
+        set_note("")
+
+    solara.use_effect(fresh, [turn, means.faction])
+    d = draft.value
+
+    def change(**fields):
+        draft.set({**draft.value, **fields})
+
+    def submit():
+        try:
+            found = games.submit(access, orders_of(draft.value))
+        except games.RefusedError as error:
+            found = [str(error)]
+        set_problems(found)
+        set_note(
+            ""
+            if found
+            else f"Orders for turn {turn} received. You may change them until "
+            "the umpire plays the turn."
+        )
+
+    with solara.Column(classes=["fl-orders", f"fl-orders-{means.faction}"], style="gap: 2px"):
+        solara.HTML("h3", f"Orders for turn {turn}")
+        targets = {t.place: t for t in means.targets}
+        solara.HTML(
+            "div",
+            f"<b>Objectives</b> <small>(at most {means.max_objectives}; your forces attack "
+            "only these this turn, and still defend everywhere)</small>",
+        )
+        if targets:
+            solara.SelectMultiple(
+                "Places to attack",
+                values=d["objectives"],
+                all_values=list(targets),
+                on_value=lambda v: change(objectives=list(v)),
+                classes=["fl-objectives"],
+            )
+        else:
+            solara.HTML("div", "<small>No place can be attacked from your supplied ground.</small>")
+        attack_total = 0.0
+        for name in d["objectives"]:
+            target = targets.get(name)
+            if target is None:
+                continue
+            size = float(d["sizes"].get(name, target.suggested))
+            attack_total += size
+            with solara.Row(style="align-items: center; gap: 6px", classes=["fl-odds-row"]):
+                solara.InputFloat(
+                    f"Attackers on {name}",
+                    value=round(size),
+                    on_value=lambda v, n=name: change(
+                        sizes={**draft.value["sizes"], n: max(v or 0, 0)}
+                    ),
+                    style="max-width: 150px",
+                )
+                result = attack_odds(access, name, size)
+                solara.HTML(
+                    "div",
+                    f"<small>{esc(name)} (held by {esc(target.holder)}, terrain "
+                    f"×{target.terrain:g}): {odds_text(result)}</small>",
+                    classes=["fl-odds"],
+                )
+        solara.HTML(
+            "div",
+            "<small>Your doctrine sizes each attack itself (towards "
+            "the attackers shown first); change them to see other odds.</small>",
+            classes=["fl-help-small"],
+        )
+
+        solara.HTML(
+            "div", "<b>Reinforcements</b> <small>(from the reserve, now, along the roads)</small>"
+        )
+        with solara.Row(style="align-items: center; gap: 6px"):
+            solara.Select(
+                "Send to",
+                values=list(means.reinforceable),
+                value=place,
+                on_value=set_place,
+                style="max-width: 200px",
+            )
+            solara.InputFloat(
+                "Fighters",
+                value=amount,
+                on_value=lambda v: set_amount(v or 0.0),
+                style="max-width: 110px",
+            )
+
+            def add():
+                if place:
+                    sent = dict(draft.value["reinforcements"])
+                    sent[place] = sent.get(place, 0.0) + float(amount)
+                    change(reinforcements=sent)
+
+            solara.Button("Add", on_click=add, disabled=not place, text=True, icon_name="mdi-plus")
+        for name, sent in d["reinforcements"].items():
+            with solara.Row(style="align-items: center; gap: 4px", classes=["fl-sent"]):
+                solara.HTML("span", f"{sent:,.0f} to {esc(name)}")
+
+                def remove(n=name):
+                    change(
+                        reinforcements={
+                            k: v for k, v in draft.value["reinforcements"].items() if k != n
+                        }
+                    )
+
+                solara.Button(icon_name="mdi-close", on_click=remove, text=True, small=True)
+        sent_total = sum(d["reinforcements"].values())
+
+        if means.sorties > 0:
+            solara.Switch(
+                label=f"Task the air force ({means.sorties:g} sorties a day)",
+                value=d["air"],
+                on_value=lambda v: change(air=v),
+            )
+            if d["air"]:
+                for key, label in means.enemies:
+                    share = int(d["targeting"].get(key, 0))
+                    solara.SliderInt(
+                        f"Share on {label}: {share} %",
+                        value=share,
+                        min=0,
+                        max=100,
+                        on_value=lambda v, k=key: change(
+                            targeting={**draft.value["targeting"], k: v}
+                        ),
+                    )
+                total = sum(d["targeting"].get(k, 0) for k, _ in means.enemies)
+                solara.HTML(
+                    "div",
+                    f"<small>Shares sum to <b>{total} %</b> (must be 100 %)</small>",
+                    classes=["fl-share-sum"],
+                )
+                solara.SelectMultiple(
+                    "Focus strikes on (observed places)",
+                    values=d["focus"],
+                    all_values=list(means.observed),
+                    on_value=lambda v: change(focus=list(v)),
+                )
+
+        committed = sent_total + attack_total
+        solara.HTML(
+            "div",
+            f"<b>Cost</b>: reinforcements {sent_total:,.0f} + attacks (estimate) "
+            f"{attack_total:,.0f} = <b class='fl-cost'>{committed:,.0f}</b> fighters committed, "
+            f"of a reserve of {means.reserve:,.0f}",
+            classes=["fl-cost-line"],
+        )
+        with solara.Row(style="gap: 8px; align-items: center"):
+            solara.Button("Submit orders", color="primary", icon_name="mdi-send", on_click=submit)
+            solara.Button(
+                "Hold (no attacks)",
+                text=True,
+                on_click=lambda: draft.set({**draft_from(None, means), "objectives": []}),
+            )
+        if problems:
+            ProblemList(problems, "Not submitted: the orders exceed your means")
+        if note:
+            solara.HTML("div", esc(note), classes=["fl-submitted"])
+        with solara.Details(summary="What would your doctrine order?"):
+            doc = means.doctrine
+            sent = ", ".join(f"{a:,.0f} to {esc(p)}" for p, a in doc.reinforcements.items())
+            solara.HTML(
+                "div",
+                f"<small>Attack: {esc(', '.join(doc.objectives) or 'nothing new')}. "
+                f"Reinforce: {sent or 'nothing'}.</small>",
+            )
