@@ -206,6 +206,8 @@ def _reinforce(
     need[:] = 0.0
     total = 0.0
     for p in range(n_places):
+        if enemies[f, p] <= 0.0 and garrison <= 0.0:
+            continue
         c = controller[p]
         if c < 0 or not friendly[f, c]:
             continue

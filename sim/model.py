@@ -127,7 +127,7 @@ class FrontlineModel(mesa.Model):
         self.initial_controller = self.controller.copy()
         self.refresh_parameters()
         self._built = True
-        self.supplied = logistics.supply_status(
+        self.supplied[:] = logistics.supply_status(
             self.controller, self.friendly, self.sources, self.map.neighbours_start,
             self.map.neighbours,
         )  # fmt: skip
@@ -186,8 +186,8 @@ class FrontlineModel(mesa.Model):
     def set_relation(self, a: int, b: int, relation: str) -> None:
         """Set the relation between two factions, both ways."""
         self.relation[a, b] = self.relation[b, a] = RELATIONS[relation]
-        self.hostile = self.relation == RELATIONS["enemy"]
-        self.friendly = (self.relation == RELATIONS["allied"]) | np.eye(
+        self.hostile[:] = self.relation == RELATIONS["enemy"]
+        self.friendly[:] = (self.relation == RELATIONS["allied"]) | np.eye(
             len(self.factions), dtype=bool
         )
         self._supply_stale = True
@@ -208,6 +208,7 @@ class FrontlineModel(mesa.Model):
         self.travel = logistics.travel_days(self.rear_km, self.params.speed)
         self._buffers.fit_strike_log(int((self.params.sorties > 0).sum()), self.map.size)
         self._supply_stale = True
+        self._bind_day_arrays()
 
     def _rear_of(self, f: int) -> np.ndarray:
         """Road km from where faction f's reserve stands: its and its allies' supply sources,
@@ -229,9 +230,25 @@ class FrontlineModel(mesa.Model):
         draws.seed_kernels(self.rng.bit_generator.random_raw() % draws.SEED_BOUND)
         for event in self._events.pop_due(self.day):
             self.apply_event(event)
-        p, b, m, c = self.params, self._buffers, self.map, self.spec.combat
         strikes, taken = advance_day(
-            self.day, self.deterministic, self._supply_stale,
+            self.day, self.deterministic, self._supply_stale, *self._day_arrays
+        )
+        self._supply_stale = False
+        if strikes:
+            self._strike_chunks.append((self.day, self._buffers.strike_log[:strikes].copy()))
+        if taken:
+            self._record_captures(self._buffers.captures[:taken])
+        self.datacollector.collect(self)
+        if self.day >= self.days:
+            self.running = False
+
+    def _bind_day_arrays(self) -> None:
+        """The arrays the compiled day works on, in its argument order. Gathered once, not
+        every day (60 attribute look-ups a day cost more than a tenth of the day); the
+        state arrays are changed in place, so only a parameter refresh gathers them again.
+        """
+        p, b, m, c = self.params, self._buffers, self.map, self.spec.combat
+        self._day_arrays = (
             self.controller, self.forces, self.morale, self.reserve, self.base_morale,
             self.incoming, self.transit, self.supplied, self.engaged,
             m.population, m.terrain, m.region, self.value, self.vital, m.neighbours_start,
@@ -247,14 +264,6 @@ class FrontlineModel(mesa.Model):
             self.ledger.strike_losses, b.strike_losses, b.combat_losses, b.morale_hit,
             b.strikes_received, b.strike_log, b.captures, self.tally,
         )  # fmt: skip
-        self._supply_stale = False
-        if strikes:
-            self._strike_chunks.append((self.day, b.strike_log[:strikes].copy()))
-        if taken:
-            self._record_captures(b.captures[:taken])
-        self.datacollector.collect(self)
-        if self.day >= self.days:
-            self.running = False
 
     def _record_captures(self, captures: np.ndarray) -> None:
         """Log the day's captures and move the winners' and losers' baseline morale."""
