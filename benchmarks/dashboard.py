@@ -48,23 +48,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(port: int) -> subprocess.Popen:
-    """`frontline dashboard` in a subprocess, once it answers."""
+def start_dashboard(
+    port: int, env: dict | None = None, page: str = "/", wait: float = 60
+) -> subprocess.Popen:
+    """`frontline dashboard` in a subprocess, once `page` answers."""
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
         cwd=ROOT,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=2):
                 return process
         except OSError:
             time.sleep(0.3)
     process.terminate()
-    raise RuntimeError("the dashboard did not start within 60 s")
+    raise RuntimeError(f"the dashboard did not start within {wait:.0f} s")
 
 
 def browser_rate(port: int, scenario: str, seconds: float) -> dict:

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashboard import CHROMIUM_ARGS, free_port  # noqa: E402
+from benchmarks.dashboard import CHROMIUM_ARGS, free_port, start_dashboard  # noqa: E402
 from sim.game import GameSetup  # noqa: E402
 from sim.game_store import GameStore  # noqa: E402
 
@@ -82,25 +82,8 @@ WATCH = """() => {
 
 
 def start_server(port: int, database: Path) -> subprocess.Popen:
-    import urllib.request
-
     env = {**os.environ, "FRONTLINE_GAMES_DB": str(database)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sim", "dashboard", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/wargame", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise RuntimeError("the dashboard did not start within 90 s")
+    return start_dashboard(port, env=env, page="/wargame", wait=90)
 
 
 def create_games(database: Path, scenario: str, games: int, teams: int) -> list[dict]:

@@ -54,3 +54,15 @@ def Countdown(game_id: str, version: int):
     left = remaining(deadline)
     text = "time is up" if left == "0:00" else f"{left} left"
     solara.HTML("span", f"⏱ Countdown: <b class='fl-countdown'>{text}</b>", classes=["fl-clock"])
+
+
+@solara.component
+def Clock(status):
+    """The game's turn, its days, and the day (and date) it has reached."""
+    solara.HTML(
+        "span",
+        f'Turn <b class="fl-turn">{status.turn}</b> ({status.days_of_turn()}) · '
+        f'day <b class="fl-game-day">{status.day}</b>'
+        + (f" · {status.date}" if status.date else ""),
+        classes=["fl-clock"],
+    )

@@ -138,13 +138,7 @@ def TeamView(access: Access, on_leave):
             f"<b>Team {esc(access.team)}</b>: {esc(shown.label)} · {esc(status.title)}",
             classes=["fl-team-name"],
         )
-        solara.HTML(
-            "span",
-            f'Turn <b class="fl-turn">{status.turn}</b> ({status.days_of_turn()}) · '
-            f'day <b class="fl-game-day">{status.day}</b>'
-            + (f" · {status.date}" if status.date else ""),
-            classes=["fl-clock"],
-        )
+        game_live.Clock(status)
         state = (
             f"orders in; waiting for {waiting} team(s) and the umpire"
             if done

@@ -107,13 +107,7 @@ def UmpireView(access: Access, on_leave):
         style="align-items: center; flex-wrap: wrap; gap: 10px", classes=["fl-game-bar"]
     ):
         solara.HTML("span", f"<b>Umpire</b> · {esc(status.title)}", classes=["fl-team-name"])
-        solara.HTML(
-            "span",
-            f'Turn <b class="fl-turn">{status.turn}</b> ({status.days_of_turn()}) · '
-            f'day <b class="fl-game-day">{status.day}</b>'
-            + (f" · {status.date}" if status.date else ""),
-            classes=["fl-clock"],
-        )
+        game_live.Clock(status)
         game_live.Countdown(access.game_id, version)
         solara.Button(
             "After-action review",
