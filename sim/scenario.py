@@ -18,7 +18,7 @@ from sim import validation
 from sim.map import Map
 from sim.problems import InputError, Problem
 from sim.schema import PlaceSpec, ScenarioSpec
-from sim.typed_tables import KeyPath, format_path, from_table
+from sim.typed_tables import MISSING_KEY, KeyPath, format_path, from_table
 
 OVERRIDE_SOURCE = Path("<override>")
 
@@ -114,20 +114,26 @@ def _read_chain(path: Path, chain: tuple[Path, ...], origins: _Origins) -> tuple
         message = str(error).split(" (at line ")[0]
         return {}, [Problem(path, _toml_error_place(error), f"TOML syntax error: {message}")]
     parent = data.pop("extends", None)
-    if parent is None:
+    broken = None if parent is None else _broken_extends(path, parent, chain)
+    if parent is None or broken is not None:
         origins.record(data, path)
-        return data, []
+        return data, [] if broken is None else [broken]
+    base, problems = _read_chain((path.parent / parent).resolve(), (*chain, path), origins)
+    origins.record(data, path)
+    return _merge(base, data), problems
+
+
+def _broken_extends(path: Path, parent: Any, chain: tuple[Path, ...]) -> Problem | None:
+    """What is wrong with a file's `extends`, if anything."""
     if not isinstance(parent, str):
-        return data, [Problem(path, "extends", "must be a file path in quotes")]
+        return Problem(path, "extends", "must be a file path in quotes")
     parent_path = (path.parent / parent).resolve()
     if parent_path in (*chain, path):
         cycle = " -> ".join(p.name for p in (*chain, path, parent_path))
-        return data, [Problem(path, "extends", f"files extend each other in a cycle: {cycle}")]
+        return Problem(path, "extends", f"files extend each other in a cycle: {cycle}")
     if not parent_path.is_file():
-        return data, [Problem(path, "extends", f"no such file: {parent_path}")]
-    base, problems = _read_chain(parent_path, (*chain, path), origins)
-    origins.record(data, path)
-    return _merge(base, data), problems
+        return Problem(path, "extends", f"no such file: {parent_path}")
+    return None
 
 
 def _toml_error_place(error: tomllib.TOMLDecodeError) -> str:
@@ -146,7 +152,7 @@ def check_scenario(path: Path | str, overrides: dict | None = None) -> tuple[Sce
     origins = _Origins()
     data, problems = _read_chain(path.resolve(), (), origins)
     if problems:
-        return None, _relative(problems)
+        return None, _relative(problems + _own_key_problems(data, path, origins))
     if overrides:
         origins.record(overrides, OVERRIDE_SOURCE)
         _merge(data, overrides)
@@ -162,6 +168,22 @@ def scenario_from_table(data: dict, source: Path | str) -> Scenario:
     if problems:
         raise InputError(problems)
     return scenario
+
+
+def _own_key_problems(data: dict, path: Path, origins: _Origins) -> list[Problem]:
+    """The problems of the keys the files set (unknown keys, wrong types, values out of
+    range), found even when an `extends` is broken, so that a file's problems all come at
+    once. Missing keys are not reported: the broken base may have given them."""
+    problems: list[Problem] = []
+
+    def report(key_path: KeyPath, message: str) -> None:
+        if message != MISSING_KEY:
+            problems.append(
+                Problem(origins.file_of(key_path, path), format_path(key_path), message)
+            )
+
+    from_table(ScenarioSpec, data, (), report)
+    return problems
 
 
 def _check_table(data: dict, path: Path, origins: _Origins) -> tuple[Scenario | None, list]:

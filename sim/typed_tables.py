@@ -23,6 +23,7 @@ KeyPath = tuple[str | int, ...]
 Report = Callable[[KeyPath, str], None]
 
 INVALID = object()
+MISSING_KEY = "missing (this key is required)"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -96,7 +97,7 @@ def from_table(cls: type, data: Any, path: KeyPath, report: Report) -> Any:
             value = convert(data[name], hints[field.name], (*path, name), field.metadata, report)
             values[field.name] = default_of(field) if value is INVALID else value
         elif not has_default(field):
-            report((*path, name), "missing (this key is required)")
+            report((*path, name), MISSING_KEY)
             values[field.name] = None
     return cls(**values)
 

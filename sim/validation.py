@@ -295,7 +295,8 @@ class _Context:
         for place in event.add_forces:
             self.check_deployment(event.faction, faction, place, (*path, "add_forces", place))
         for other in event.relations:
-            self.known_faction(other, (*path, "relations", other))
+            if self.known_faction(other, (*path, "relations", other)) and other == event.faction:
+                self.report((*path, "relations", other), "a faction has no relation to itself")
         self.check_settings(event.faction, faction, event.set, (*path, "set"))
 
     def check_metric(self, metric: MetricSpec, path: KeyPath) -> None:
@@ -336,6 +337,9 @@ class _Context:
             key = dotted.removeprefix("air.")
             if dotted.startswith("air.") and key in AIR_REFERENCE_KEYS:
                 self.check_air_key(name, changed.air, key, (*path, dotted))
+            elif dotted == "supply_sources":
+                for i, source in enumerate(changed.supply_sources):
+                    self.known_place(source, (*path, dotted, i))
 
 
 METRIC_NEEDS = {

@@ -533,6 +533,16 @@ def test_missing_extends(tmp_path):
     assert "nothere.toml" in problem.message
 
 
+def test_missing_extends_still_reports_the_files_own_key_problems(tmp_path):
+    variant = 'extends = "nothere.toml"\n[factions.blue]\nreserve = -5\nmoral = 0.5\n'
+    path = write(tmp_path, variant)
+    problems = problems_of(path)
+    assert len(problems) == 3  # and no "missing" key: the lost base may have set them
+    assert_problem(problems, path, "extends", "no such file")
+    assert_problem(problems, path, "factions.blue.reserve", "at least 0, got -5")
+    assert_problem(problems, path, "factions.blue.moral", "unknown key", "'morale'?")
+
+
 def test_extends_that_is_not_a_path(tmp_path):
     only_problem(tmp_path, "extends = 3\n" + BASE, "extends", "file path in quotes")
 
@@ -754,6 +764,18 @@ def test_event_set_place_weights_of_unknown_place(tmp_path):
     only_problem(
         tmp_path, text, 'events.surge.set."air.place_weights".Charly', "unknown place", "Charlie"
     )
+
+
+def test_event_set_supply_sources_to_unknown_place(tmp_path):
+    text = event('day = 3\nset = { supply_sources = ["Charly"] }\n')
+    only_problem(
+        tmp_path, text, "events.surge.set.supply_sources[0]", "unknown place", "'Charlie'?"
+    )
+
+
+def test_event_relation_of_a_faction_to_itself(tmp_path):
+    text = event('day = 3\nrelations = { blue = "enemy" }\n')
+    only_problem(tmp_path, text, "events.surge.relations.blue", "no relation to itself")
 
 
 def test_faction_problem_is_not_blamed_again_on_an_event(tmp_path):
