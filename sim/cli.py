@@ -120,8 +120,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.suffix.lower() not in TIMESERIES_FORMATS:
         problem = Problem(args.out, "--out", f"use a {' or '.join(TIMESERIES_FORMATS)} file name")
         raise InputError([problem])
-    scenario = load_scenario(args.scenario, parse_overrides(args.overrides))
-    model = FrontlineModel(scenario, seed=args.seed, days=args.days)
+    run_settings = {"run.days": args.days, "run.seed": args.seed}  # checked like the file's
+    assignments = args.overrides + [f"{k}={v}" for k, v in run_settings.items() if v is not None]
+    scenario = load_scenario(args.scenario, parse_overrides(assignments))
+    model = FrontlineModel(scenario)
     model.run_model()
     result = summary(model)
     if args.out is not None:

@@ -139,28 +139,14 @@ def format_summary(result: dict, scenario_metrics: list[str] = ()) -> str:
         f"  day {c['day']:>4}  {c['place']}: {c['from'] or 'unheld'} -> {c['to']}"
         for c in result["captures"]
     ] or ["  none"]
+    books = ("start", "recruited", "added_by_events", "combat_losses", "strike_losses")
+    books += ("deserted", "end")
     lines += [
         "",
-        "Manpower",
+        "Manpower (start + recruited + by events - combat - strikes - deserted = end)",
         _table(
-            ["faction", "start", "recruited", "combat", "strikes", "deserted", "end"],
-            [
-                [
-                    key,
-                    *(
-                        f"{m[k]:,.0f}"
-                        for k in (
-                            "start",
-                            "recruited",
-                            "combat_losses",
-                            "strike_losses",
-                            "deserted",
-                            "end",
-                        )
-                    ),
-                ]
-                for key, m in result["manpower"].items()
-            ],
+            ["faction", "start", "recruited", "by events", "combat", "strikes", "deserted", "end"],
+            [[key, *(f"{m[k]:,.0f}" for k in books)] for key, m in result["manpower"].items()],
         ),
     ]
     lines += ["", "Air strikes (sorties) by target faction"]
