@@ -10,7 +10,7 @@ from pathlib import Path
 class Problem:
     """One thing wrong with an input file: where it is and what is expected."""
 
-    file: Path
+    file: Path | str  # a file, or the command-line value at fault
     where: str
     message: str
 

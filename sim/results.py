@@ -32,11 +32,12 @@ _PART = re.compile(r"part-(\d+)\.parquet")
 
 
 def code_version() -> str:
-    """The package version, and the git commit when run from a checkout."""
+    """The package version, and the git commit when run from a checkout ("-dirty" when
+    the checkout has uncommitted changes: its results cannot be traced to a commit)."""
     root = Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=7"],
             capture_output=True,
             text=True,
             timeout=5,
@@ -87,6 +88,18 @@ class ResultStore:
                 )  # fmt: skip
         store._remove_uncommitted_parts()
         return store
+
+    def check_code_version(self, version: str) -> None:
+        """Refuse to add runs made by other code than the sweep's first runs (a finished
+        sweep may still be reported by any version)."""
+        began = self.manifest().get("code_version")
+        if began != version:
+            raise InputError(
+                [Problem(self.directory / MANIFEST, "code_version", f"this sweep began with "
+                         f"frontline {began} and this is {version}: rows of two versions "
+                         "would be mixed; resume with the version it began with, or start "
+                         "a new sweep in a new directory")]
+            )  # fmt: skip
 
     def manifest(self) -> dict:
         path = self.directory / MANIFEST

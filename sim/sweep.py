@@ -11,8 +11,10 @@ stored with its error and seed, and the sweep goes on.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 import multiprocessing
 import os
@@ -28,13 +30,15 @@ from tqdm import tqdm
 from sim import metrics
 from sim.experiment import Experiment, RunTask
 from sim.model import FACTION_SERIES, FrontlineModel
+from sim.problems import InputError, Problem
 from sim.results import ResultStore, code_version
 from sim.scenario import Scenario, load_scenario, parse_overrides
 
 BATCH_RUNS = 200  # runs per stored part, at most
 BATCH_SECONDS = 30.0  # a part is written at least this often while runs complete
 
-_scenarios: dict[tuple, Scenario] = {}  # per worker process: scenarios already loaded
+SCENARIOS_CACHED = 64  # per worker process: loaded scenarios kept (a design has many)
+CONNECT_SECONDS = 20  # to reach a Dask scheduler before giving up
 
 
 @dataclasses.dataclass
@@ -77,10 +81,13 @@ def run_one(task: RunTask) -> RunOutput:
 
 
 def _scenario(task: RunTask) -> Scenario:
-    key = (task.scenario, json.dumps(task.overrides, sort_keys=True))
-    if key not in _scenarios:
-        _scenarios[key] = load_scenario(task.scenario, parse_overrides(dict(task.overrides)))
-    return _scenarios[key]
+    return _load_scenario(task.scenario, json.dumps(task.overrides))
+
+
+@functools.lru_cache(maxsize=SCENARIOS_CACHED)
+def _load_scenario(path: str, overrides: str) -> Scenario:
+    """A variant's scenario at a design point, loaded once per worker while it is in use."""
+    return load_scenario(path, parse_overrides(dict(json.loads(overrides))))
 
 
 def _frames(batch: list[RunOutput]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -160,20 +167,16 @@ def sweep(
     replicates = replicates or experiment.spec.replicates
     plan = experiment.plan(replicates)
     manifest = manifest_of(experiment, replicates, len(plan))
-    if resume and ResultStore.holds_sweep(directory):
-        store = ResultStore.reopen(directory, manifest)
-    else:
-        store = ResultStore.create(directory, manifest)
-    done = store.completed()
-    todo = [task for task in plan if task.run_id not in done]
-    failed = 0
-    with tqdm(
-        total=len(plan), initial=len(done), unit="run", disable=not progress, smoothing=0.05
-    ) as bar:
-        for batch in _batches(_execute(todo, workers, scheduler)):
-            store.append(*_frames(batch))
-            failed += sum(output.row["status"] != "ok" for output in batch)
-            bar.update(len(batch))
+    with _executor(workers, scheduler) as execute:
+        if resume and ResultStore.holds_sweep(directory):
+            store = ResultStore.reopen(directory, manifest)
+        else:
+            store = ResultStore.create(directory, manifest)
+        done = store.completed()
+        todo = [task for task in plan if task.run_id not in done]
+        if todo:
+            store.check_code_version(manifest["code_version"])
+        failed = _store_runs(execute(todo), store, len(plan), len(done), progress)
     return SweepResult(
         directory=Path(directory),
         planned=len(plan),
@@ -182,6 +185,19 @@ def sweep(
         failed=failed,
         seconds=time.perf_counter() - started,
     )
+
+
+def _store_runs(
+    outputs: Iterable[RunOutput], store: ResultStore, planned: int, done: int, progress: bool
+) -> int:
+    """Store finished runs batch by batch, with a progress bar; return how many failed."""
+    failed = 0
+    with tqdm(total=planned, initial=done, unit="run", disable=not progress, smoothing=0.05) as bar:
+        for batch in _batches(outputs):
+            store.append(*_frames(batch))
+            failed += sum(output.row["status"] != "ok" for output in batch)
+            bar.update(len(batch))
+    return failed
 
 
 def _batches(outputs: Iterable[RunOutput]) -> Iterator[list[RunOutput]]:
@@ -197,18 +213,29 @@ def _batches(outputs: Iterable[RunOutput]) -> Iterator[list[RunOutput]]:
         yield batch
 
 
-def _execute(tasks: list[RunTask], workers: int | None, scheduler: str | None):
-    """Finished runs, in the order they finish."""
+@contextlib.contextmanager
+def _executor(
+    workers: int | None, scheduler: str | None
+) -> Iterator[Callable[[list[RunTask]], Iterator[RunOutput]]]:
+    """Where runs are executed: a function from tasks to finished runs, in the order they
+    finish. A cluster is reached before anything is written, so that an unreachable
+    scheduler leaves no half-made results directory behind."""
     if scheduler:
-        return _on_dask(tasks, scheduler)
+        with _dask_client(scheduler) as client:
+            yield functools.partial(_on_dask, client=client)
+        return
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(tasks) <= 1:
-        return map(run_one, tasks)
-    return _on_processes(tasks, workers)
+    if workers == 1:
+        yield functools.partial(map, run_one)
+    else:
+        yield functools.partial(_on_processes, workers=workers)
 
 
 def _on_processes(tasks: list[RunTask], workers: int) -> Iterator[RunOutput]:
     """Run on local processes, with a bounded number of runs in flight."""
+    if len(tasks) <= 1:
+        yield from map(run_one, tasks)
+        return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -228,18 +255,27 @@ def _bounded(submit: Callable, tasks: list[RunTask], window: int, wait) -> Itera
         yield from (future.result() for future in finished)
 
 
-def _on_dask(tasks: list[RunTask], scheduler: str) -> Iterator[RunOutput]:
-    """Run on a Dask distributed cluster (the optional `distributed` package)."""
+def _dask_client(scheduler: str):
+    """A client of the Dask scheduler at `scheduler`, or a clear error if there is none."""
     try:
-        from distributed import Client, wait
+        from distributed import Client
     except ImportError:
-        raise RuntimeError(
-            "--scheduler needs the `distributed` package: pip install 'frontline[cluster]'"
-        ) from None
-    with Client(scheduler) as client:
-        workers = max(1, len(client.scheduler_info()["workers"]))
+        message = "needs the `distributed` package: pip install 'frontline[cluster]'"
+        raise InputError([Problem(scheduler, "--scheduler", message)]) from None
+    try:
+        return Client(scheduler, timeout=CONNECT_SECONDS)
+    except (OSError, ValueError) as error:
+        message = f"no Dask scheduler answers at this address ({error}); nothing was written"
+        raise InputError([Problem(scheduler, "--scheduler", message)]) from None
 
-        def submit(function, task):
-            return client.submit(function, task, pure=False)
 
-        yield from _bounded(submit, tasks, 4 * workers, wait)
+def _on_dask(tasks: list[RunTask], client) -> Iterator[RunOutput]:
+    """Run on a Dask distributed cluster, with a bounded number of runs in flight."""
+    from distributed import wait
+
+    workers = max(1, len(client.scheduler_info()["workers"]))
+
+    def submit(function, task):
+        return client.submit(function, task, pure=False)
+
+    yield from _bounded(submit, tasks, 4 * workers, wait)

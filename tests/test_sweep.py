@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import distributed
 import pandas as pd
 import pytest
 
@@ -106,16 +107,52 @@ def test_parallel_workers_store_the_same_rows(serial, tmp_path):
     assert_same_results(reference, tmp_path / "parallel")
 
 
-def test_a_dask_cluster_stores_the_same_rows(serial, tmp_path):
-    distributed = pytest.importorskip("distributed")
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A Dask scheduler and two worker processes on 127.0.0.1, each started as on a real
+    cluster (`dask scheduler`, `dask worker`), in processes of their own."""
+    info = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tmp_path}
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", "0", "--no-dashboard", "--scheduler-file", str(info)], **quiet,
+    )  # fmt: skip
+    workers = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(info),
+         "--nworkers", "2", "--nthreads", "1", "--no-dashboard"], **quiet,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not info.is_file() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for process in (workers, scheduler):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_a_dask_cluster_stores_the_same_rows(serial, tmp_path, dask_cluster):
     experiment, reference = serial
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:  # fmt: skip
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        sweep(experiment, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
+    assert dask_cluster.startswith("tcp://127.0.0.1:")
+    sweep(experiment, tmp_path / "dask", scheduler=dask_cluster, progress=False)
     assert_same_results(reference, tmp_path / "dask")
+
+
+def test_an_unreachable_scheduler_is_reported_before_anything_is_written(
+    serial, tmp_path, monkeypatch
+):
+    experiment, _ = serial
+    monkeypatch.setattr("sim.sweep.CONNECT_SECONDS", 2)
+    address = "tcp://127.0.0.1:9"  # the discard port: nobody answers
+    with pytest.raises(InputError, match="no Dask scheduler answers") as raised:
+        sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
+    assert raised.value.problems[0].file == address
+    assert raised.value.problems[0].where == "--scheduler"
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_second_sweep_into_a_full_directory_is_refused(serial):
@@ -157,6 +194,25 @@ def test_a_killed_sweep_resumes_to_the_same_rows(serial, tmp_path, monkeypatch):
     assert result.done_before == len(done)
     assert result.ran == 8 - len(done)
     assert_same_results(reference, out)
+
+
+def test_resume_by_other_code_is_refused_while_runs_are_missing(serial, tmp_path, monkeypatch):
+    experiment, _ = serial
+    out = tmp_path / "partial"
+    monkeypatch.setattr("sim.sweep.BATCH_RUNS", 4)
+    sweep(experiment, out, workers=1, progress=False)
+    (out / "runs" / "part-000001.parquet").unlink()  # as if killed before the last batch
+    monkeypatch.setattr("sim.sweep.code_version", lambda: "9.9+other")
+    with pytest.raises(InputError, match="rows of two versions would be mixed"):
+        sweep(experiment, out, resume=True, workers=1, progress=False)
+    assert len(ResultStore(out).completed()) == 4
+
+
+def test_a_finished_sweep_resumed_by_other_code_only_reports(serial, monkeypatch):
+    experiment, directory = serial
+    monkeypatch.setattr("sim.sweep.code_version", lambda: "9.9+other")
+    result = sweep(experiment, directory, resume=True, workers=1, progress=False)
+    assert (result.done_before, result.ran) == (8, 0)
 
 
 def test_a_failing_run_is_recorded_and_the_others_complete(serial, tmp_path, monkeypatch):
