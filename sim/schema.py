@@ -2,7 +2,7 @@
 
 These dataclasses are the single source of truth for the format. The loader checks a
 file against them (`sim.typed_tables`), the model reads the resulting objects, and
-`docs/scenario-format.md` is generated from them (`python -m sim.docs`), so the
+`docs/scenario-format.md` is generated from them (`python -m sim.format_docs scenario`), so the
 reference cannot drift from the code.
 """
 

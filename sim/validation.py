@@ -45,6 +45,7 @@ NOT_SETTABLE_BY_EVENTS = {
     "air_only",
 }
 AIR_REFERENCE_KEYS = ("targeting", "place_weights", "region_weights")
+STANDARD_METRIC_NAMES = ("captures", "front_length_km")  # and dotted `places.red` etc.
 
 
 def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceSpec], Map] | None:
@@ -300,7 +301,16 @@ class _Context:
         self.check_settings(event.faction, faction, event.set, (*path, "set"))
 
     def check_metric(self, metric: MetricSpec, path: KeyPath) -> None:
-        """Check a metric names what its kind needs, and only known things."""
+        """Check a metric's name leaves the standard metrics alone, and that it names what
+        its kind needs, and only known things."""
+        name = path[-1]
+        if "." in name or name in STANDARD_METRIC_NAMES:
+            self.report(
+                path,
+                "a scenario metric's name has no dots and is not "
+                f"{' or '.join(STANDARD_METRIC_NAMES)}: those name the standard metrics "
+                "every run reports",
+            )
         for needed in METRIC_NEEDS.get(metric.kind, ()):
             if getattr(metric, needed) is None:
                 self.report((*path, needed), f"missing: a `{metric.kind}` metric needs it")

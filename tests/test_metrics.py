@@ -102,3 +102,77 @@ def test_metrics_are_validated():
     assert "metrics.b.place: unknown place 'Fortt' (did you mean 'Fort'?)" in text
     assert "metrics.c.faction: unknown faction 'green'" in text
     assert "metrics.d.kind: must be one of" in text
+
+
+@pytest.fixture(scope="module")
+def two_fronts():
+    """Blue takes red's undefended Post (region South, 500 people) on day 1 and, later,
+    red's Fort (region North, 1,000 people); green, blue's ally, holds Hill throughout."""
+    table = duel_table(defenders=800, attackers=1000, days=200)
+    places = table["map"]["places"]
+    places["Fort"] |= {"region": "North", "population": 1000}
+    places["Camp"] |= {"region": "North", "population": 10}
+    places["Post"] = {
+        "x": 20.0,
+        "y": 0.0,
+        "region": "South",
+        "population": 500,
+        "controller": "red",
+    }
+    places["Hill"] = {
+        "x": 20.0,
+        "y": 5.0,
+        "region": "South",
+        "population": 7,
+        "controller": "green",
+    }
+    table["map"]["roads"] += [
+        {"from": "Camp", "to": "Post", "km": 10.0},
+        {"from": "Post", "to": "Hill", "km": 5.0},
+    ]
+    factions = table["factions"]
+    factions["blue"]["forces"]["Post"] = 50.0
+    factions["blue"]["relations"]["green"] = "allied"
+    factions["red"]["relations"]["green"] = "enemy"
+    factions["green"] = {
+        "morale": 0.5,
+        "forces": {"Hill": 10.0},
+        "relations": {"blue": "allied", "red": "enemy"},
+    }
+    model = build(table)
+    model.run_model()
+    return model
+
+
+def test_places_and_population_taken_count_only_the_region_asked(two_fronts):
+    taken = {c.place: c.day for c in two_fronts.captures}
+    assert taken["Post"] == 1 and taken["Fort"] > 1
+    south = {"faction": "blue", "target": "red", "region": "South"}
+    assert value(two_fronts, kind="places_taken", **south) == 1.0
+    assert value(two_fronts, kind="population_taken", **south) == 500.0
+    assert value(two_fronts, kind="population_taken", faction="blue") == 1500.0
+    assert value(two_fronts, kind="population_taken", faction="blue", region="North") == 1000.0
+    assert value(two_fronts, kind="places_taken", faction="green") == 0.0
+
+
+def test_side_counts_the_allies_with_the_faction(two_fronts):
+    assert value(two_fronts, kind="territory", faction="blue") == 3.0  # Camp, Fort, Post
+    assert value(two_fronts, kind="territory", faction="blue", side=True) == 4.0  # and Hill
+    assert value(two_fronts, kind="holds", place="Hill", faction="blue") == 0.0
+    assert value(two_fronts, kind="holds", place="Hill", faction="blue", side=True) == 1.0
+    people = {"kind": "territory", "faction": "green", "measure": "population"}
+    assert value(two_fronts, **people) == 7.0
+    assert value(two_fronts, **people, side=True) == 1517.0
+
+
+@pytest.mark.parametrize("name", ["captures", "front_length_km", "places.red"])
+def test_a_scenario_metric_cannot_take_a_standard_metric_name(name):
+    from sim.problems import InputError
+    from sim.scenario import scenario_from_table
+
+    table = duel_table()
+    table["metrics"] = {name: {"kind": "holds", "place": "Fort", "faction": "red"}}
+    with pytest.raises(InputError) as error:
+        scenario_from_table(table, "metrics.toml")
+    assert "standard metrics every run reports" in str(error.value)
+    assert f"metrics.toml: metrics.{name}" in str(error.value).replace('"', "")
