@@ -9,9 +9,12 @@ checks are kept until a file involved changes, so scanning again is cheap.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 
+from sim.cli import DASHBOARD_SHARED
+from sim.problems import InputError, Problem
 from sim.scenario import check_scenario
 
 PROBLEM_GROUP = "Files with problems"
@@ -91,3 +94,15 @@ def find_results(root: Path) -> list[str]:
     manifests = [m for m in base.rglob("manifest.json") if len(m.relative_to(base).parts) <= 4]
     manifests.sort(key=lambda m: -m.stat().st_mtime)
     return [str(m.parent.relative_to(base.parent)) for m in manifests]
+
+
+def typed_path(root: Path, text: str) -> Path:
+    """A path typed into the page, relative to the project unless absolute. When the
+    dashboard is shared with other machines (a classroom), only paths inside the project
+    are opened, so that visitors cannot probe the server's files."""
+    path = Path(text)
+    path = (path if path.is_absolute() else Path(root) / path).resolve()
+    if os.environ.get(DASHBOARD_SHARED) == "1" and not path.is_relative_to(Path(root).resolve()):
+        message = "this dashboard is shared: only files inside the project can be opened"
+        raise InputError([Problem(text, "path", message)])
+    return path

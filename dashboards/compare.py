@@ -7,7 +7,7 @@ from pathlib import Path
 
 import charts
 import solara
-from catalogue import find_results
+from catalogue import find_results, typed_path
 from map_view import probability_map_svg
 from player import Player
 from replay import build_model, check_against, find_task
@@ -72,11 +72,9 @@ def Compare(root: Path):
     def open_directory(text: str | None) -> None:
         if not text or not text.strip():
             return
-        directory = Path(text.strip())
-        directory = directory if directory.is_absolute() else Path(root) / directory
         set_chosen(text.strip())
         try:
-            set_view(open_sweep(directory))
+            set_view(open_sweep(typed_path(root, text.strip())))
             set_problems([])
         except Exception as error:  # a corrupt store raises the Parquet reader's errors
             set_view(None)

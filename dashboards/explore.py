@@ -8,10 +8,11 @@ with the inputs is shown in the loader's words (file and key), and the previous 
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from pathlib import Path
 
 import solara
-from catalogue import PROBLEM_GROUP, find_scenarios
+from catalogue import PROBLEM_GROUP, find_scenarios, typed_path
 from controls import Control, derive_controls, overrides_for, set_lines
 from player import Player
 from svg import esc
@@ -50,9 +51,16 @@ class Settings:
         shown = Path(self.path)
         if shown.is_absolute() and shown.is_relative_to(Path.cwd()):
             shown = shown.relative_to(Path.cwd())
-        sets = [f"--set '{x}'" for x in lines if not x.startswith(("run.seed =", "run.days ="))]
+        sets = [
+            f"--set {shlex.quote(x)}"
+            for x in lines
+            if not x.startswith(("run.seed =", "run.days ="))
+        ]
         command = " ".join(
-            [f"frontline run '{shown}' --seed {self.seed} --days {self.days}", *sets]
+            [
+                f"frontline run {shlex.quote(str(shown))} --seed {self.seed} --days {self.days}",
+                *sets,
+            ]
         )
         return FrontlineModel(scenario), command
 
@@ -107,9 +115,13 @@ def Explore(root: Path, initial: str | None = None):
         start(fresh)
 
     def open_typed(text: str) -> None:
-        if text.strip():
-            candidate = Path(text.strip())
-            open_file(str(candidate if candidate.is_absolute() else Path(root) / candidate))
+        if not text.strip():
+            return
+        try:
+            open_file(str(typed_path(root, text.strip())))
+        except InputError as error:
+            set_path(text.strip())
+            set_load_problems(problem_lines(error))
 
     def change(**fields) -> None:
         draft.value = dataclasses.replace(draft.value, **fields)

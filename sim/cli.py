@@ -23,6 +23,8 @@ from sim.problems import InputError, Problem
 from sim.scenario import check_scenario, load_scenario, parse_overrides
 
 TIMESERIES_FORMATS = (".parquet", ".csv")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DASHBOARD_SHARED = "FRONTLINE_DASHBOARD_SHARED"  # "1": the dashboard serves other machines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,6 +216,8 @@ def _dashboard(args: argparse.Namespace) -> int:
                      "a checkout of its repository (pip install -e .)")]
         )  # fmt: skip
     environment = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", **os.environ}
+    if args.host not in LOOPBACK_HOSTS:  # others can reach it: keep them inside the project
+        environment[DASHBOARD_SHARED] = "1"
     shown = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
     print(f"Frontline dashboard: http://{shown}:{args.port}  (Ctrl+C stops it)", flush=True)
     server = subprocess.Popen(dashboard_command(args.host, args.port, args.open), env=environment)

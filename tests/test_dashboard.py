@@ -247,6 +247,26 @@ def test_explore_bad_file_shows_its_problems(tmp_path):
     rc.close()
 
 
+def test_a_shared_dashboard_opens_only_files_inside_the_project(tmp_path, monkeypatch):
+    from sim.cli import DASHBOARD_SHARED
+
+    monkeypatch.setenv(DASHBOARD_SHARED, "1")
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text(VALLEY.read_text())
+    _, rc = solara.render(Explore(ROOT), handle_error=False)
+    type_in(rc, "or open a scenario file", str(outside))
+    assert "only files inside the project can be opened" in html_of(rc)
+    type_in(rc, "or open a scenario file", str(VALLEY.relative_to(ROOT)))
+    assert "only files inside" not in html_of(rc)
+    click(rc, "Step 1 day")
+    assert map_day(rc) == 1
+    rc.close()
+    _, rc = solara.render(Compare(ROOT), handle_error=False)
+    type_in(rc, "or open a results directory", str(tmp_path))
+    assert "only files inside the project can be opened" in html_of(rc)
+    rc.close()
+
+
 def test_explore_lists_a_broken_file_and_says_why(tmp_path):
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios" / "valley.toml").write_text(VALLEY.read_text())

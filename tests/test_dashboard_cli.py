@@ -53,6 +53,13 @@ def test_defaults_serve_the_app_on_localhost_8765(fake_server, capsys):
     assert "http://127.0.0.1:8765" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("host", "shared"), [("127.0.0.1", False), ("0.0.0.0", True)])
+def test_a_dashboard_served_to_other_machines_is_marked_shared(fake_server, host, shared):
+    assert main(["dashboard", "--host", host]) == 0
+    ((_, env),) = fake_server
+    assert (env.get(sim.cli.DASHBOARD_SHARED) == "1") is shared
+
+
 def test_host_port_and_open(fake_server, capsys):
     assert main(["dashboard", "--host", "10.1.2.3", "--port", "9000", "--open"]) == 0
     ((command, _),) = fake_server
