@@ -51,6 +51,8 @@ def open_store(path: Path | str) -> GameStore:
     """Serve the games of another database from now on (tests, tools)."""
     global _store
     with _store_guard:
+        if _store is not None:
+            _store.close()
         _store = GameStore(path)
         return _store
 

@@ -61,6 +61,10 @@ class GameStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db_lock = threading.Lock()
         with self._connect() as db:
             db.executescript(SCHEMA)
         self._games: dict[str, Game] = {}
@@ -69,12 +73,20 @@ class GameStore:
 
     @contextlib.contextmanager
     def _connect(self):
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        """The store's connection, for one transaction (committed at the end).
+
+        One connection for the server's life, in write-ahead-log mode: a commit is
+        durable when the server process stops or crashes, without waiting for the disk
+        (about 20 ms a commit here, which 30 teams submitting at once would queue
+        behind each other). Only a power cut can lose the last moments of play.
+        """
+        with self._db_lock, self._db:
+            yield self._db
+
+    def close(self) -> None:
+        """Close the database (the store cannot be used afterwards)."""
+        with self._db_lock:
+            self._db.close()
 
     def create(self, setup: GameSetup) -> tuple[str, dict[str, str]]:
         """Store a new game; return its id and its codes (team name or "umpire" -> code)."""
