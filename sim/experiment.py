@@ -1,27 +1,35 @@
 """Experiment files: which scenario variants to compare, how often, and what to test.
 
 An experiment is TOML data, checked like a scenario (`sim.typed_tables`): every problem
-is reported with the file and key path, and every variant's scenario (with its
-overrides) is loaded and checked too. `plan()` turns it into the list of runs of a sweep,
-each with a seed derived from the master seed by `numpy.random.SeedSequence`, so that
-any run can be reproduced alone with `frontline run`.
+is reported with the file and key path. Checking also finds what would otherwise fail
+only during or after a sweep: every variant's scenario is loaded with its overrides,
+and again with each value the design may give a parameter (both ends of a range, every
+grid value); the recorded and compared metrics must be ones the runs produce
+(`metric_names`). `plan()` turns it into the list of runs of a sweep, each with a seed
+derived from the master seed by `numpy.random.SeedSequence`, and with the
+`frontline run` command that reproduces it alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import shlex
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from sim.design import design_points
+from sim import metrics
+from sim.design import Value, design_points, is_whole_number, key_parts, key_value
+from sim.events import EventQueue
+from sim.model import FrontlineModel
 from sim.problems import InputError, Problem
-from sim.scenario import Scenario, check_scenario, parse_overrides
+from sim.scenario import OVERRIDE_SOURCE, Scenario, check_scenario, parse_overrides
 from sim.schema import key
-from sim.typed_tables import KeyPath, format_path, from_table
+from sim.typed_tables import KeyPath, Report, did_you_mean, format_path, from_table, toml_value
 
 
 @dataclasses.dataclass
@@ -32,7 +40,9 @@ class VariantSpec:
     baseline: bool = key("The variant others are compared with (exactly one).", False)
     description: str = key("What this variant changes, in words.", "")
     set: dict[str, Any] = key(
-        'Scenario keys overridden for this variant, e.g. `{ "run.days" = 180 }`.', {}
+        'Scenario keys (dotted) overridden for this variant, e.g. `{ "run.days" = 180 }`; '
+        "`frontline validate` checks the scenario with them.",
+        {},
     )
 
 
@@ -40,7 +50,10 @@ class VariantSpec:
 class ComparisonSpec:
     """A test of a hypothesis: a metric's difference between a variant and the baseline."""
 
-    metric: str = key("Metric compared (standard or the scenario's `[metrics]`).")
+    metric: str = key(
+        "Metric compared (standard or the scenario's `[metrics]`): one that runs of both "
+        "the variant and the baseline produce, and in `metrics` if that is given."
+    )
     variant: str = key("Variant compared with the baseline.")
     expect: Literal["greater", "less", "different"] = key(
         "Direction the article predicts for variant minus baseline."
@@ -56,8 +69,18 @@ class ParameterRange:
     """An uncertain parameter: a range (Latin hypercube, Sobol) or values (grid)."""
 
     low: float | None = key("Lowest value (lhs, sobol).", None)
-    high: float | None = key("Highest value (lhs, sobol).", None)
-    values: list[float] = key("Values to try (grid).", [])
+    high: float | None = key(
+        "Highest value (lhs, sobol). A draw u in [0, 1) gives low + u (high - low); for a "
+        "whole-number key (e.g. `doctrine.max_offensives`) floor(low + u (high + 1 - low)), "
+        "each whole number from `low` to `high` alike. Both ends are checked against "
+        "every variant's scenario.",
+        None,
+    )
+    values: list[float] = key(
+        "Values to try (grid), each checked against every variant's scenario; whole "
+        "numbers for a whole-number key.",
+        [],
+    )
 
 
 @dataclasses.dataclass
@@ -79,7 +102,12 @@ class ExperimentSpec:
     replicates: int = key("Runs per variant and design point.", 30, min=1)
     seed: int = key("Master seed: every run's seed derives from it.", 0, min=0)
     days: int | None = key("Horizon for every variant (default: each scenario's).", None, min=1)
-    metrics: list[str] = key("Metrics recorded (default: all).", [])
+    metrics: list[str] = key(
+        "Metrics recorded (default: all). Each must be one that runs of some variant "
+        "produce; a strike share `strike_share.A.T` only if air force A can strike T "
+        "(it flies sorties while T is its enemy and among its targets, if it names any).",
+        [],
+    )
     variants: dict[str, VariantSpec] = key("Scenario variants, by name.", {})
     comparisons: dict[str, ComparisonSpec] = key("Comparisons with the baseline, by name.", {})
     design: DesignSpec | None = key("Optional design over uncertain parameters.", None)
@@ -100,20 +128,13 @@ class RunTask:
     metrics: tuple[str, ...]
 
     def command(self) -> str:
-        """The `frontline run` command that repeats this run on its own."""
-        parts = ["frontline run", _quote(self.scenario), f"--seed {self.seed}"]
+        """The `frontline run` command that repeats this run on its own (POSIX shell)."""
+        parts = ["frontline", "run", shlex.quote(self.scenario), "--seed", str(self.seed)]
         if self.days is not None:
-            parts.append(f"--days {self.days}")
-        parts += [f"--set {_quote(f'{k}={_toml(v)}')}" for k, v in self.overrides]
+            parts += ["--days", str(self.days)]
+        for name, value in self.overrides:
+            parts += ["--set", shlex.quote(f"{name}={toml_value(value)}")]
         return " ".join(parts)
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\"'\"'") + "'"
-
-
-def _toml(value: Any) -> str:
-    return repr(value).lower() if isinstance(value, bool) else repr(value).replace("'", '"')
 
 
 @dataclasses.dataclass
@@ -123,7 +144,7 @@ class Experiment:
     spec: ExperimentSpec
     source: Path
     scenarios: dict[str, Scenario]
-    points: list[dict[str, float]]
+    points: list[dict[str, Value]]
 
     @property
     def baseline(self) -> str:
@@ -196,8 +217,10 @@ def check_experiment(path: Path | str) -> tuple[Experiment | None, list[Problem]
     spec = from_table(ExperimentSpec, data, (), report)
     spec.name = spec.name or path.stem
     scenarios = _check_variants(spec, path, report, problems)
-    _check_comparisons(spec, scenarios, report)
-    points = design_points(spec.design, spec.seed, report) if spec.design else [{}]
+    points = _check_design(spec, scenarios, report)
+    names = {variant: metric_names(s, spec.days) for variant, s in scenarios.items()}
+    _check_metrics(spec, names, report)
+    _check_comparisons(spec, names, report)
     if problems:
         return None, problems
     return Experiment(spec=spec, source=path, scenarios=scenarios, points=points), []
@@ -211,14 +234,16 @@ def load_experiment(path: Path | str) -> Experiment:
     return experiment
 
 
-def _check_variants(spec: ExperimentSpec, path: Path, report, problems: list) -> dict:
+def _check_variants(
+    spec: ExperimentSpec, path: Path, report: Report, problems: list[Problem]
+) -> dict[str, Scenario]:
+    """Check the variants and load each one's scenario with its `set` overrides."""
     if not spec.variants:
         report(("variants",), "no variants: give at least a baseline")
     baselines = [name for name, v in spec.variants.items() if v.baseline]
     if spec.variants and len(baselines) != 1:
         found = len(baselines)
         report(("variants",), f"mark exactly one variant `baseline = true` (found {found})")
-    design_keys = dict(spec.design.parameters) if spec.design else {}
     scenarios = {}
     for name, variant in spec.variants.items():
         if variant.scenario is None:
@@ -227,51 +252,134 @@ def _check_variants(spec: ExperimentSpec, path: Path, report, problems: list) ->
         if not file.is_file():
             report(("variants", name, "scenario"), f"no such file: {file}")
             continue
-        trial = {**variant.set, **{k: _sample(r) for k, r in design_keys.items()}}
-        try:
-            overrides = parse_overrides(trial)
-        except InputError as error:
-            problems += error.problems
-            continue
-        scenario, found = check_scenario(file, overrides)
-        for problem in found:
-            where = f"variants.{name}: {problem.file}: {problem.where}"
-            problems.append(Problem(path, where, problem.message))
+        scenario, found = _scenario_with(file, variant.set)
+        where = format_path(("variants", name))
+        problems += [Problem(path, f"{where}: {p.file}: {p.where}", p.message) for p in found]
         if scenario is not None:
             scenarios[name] = scenario
     return scenarios
 
 
-def _sample(parameter: ParameterRange) -> float:
-    """A value of the parameter, to check that the scenario accepts it."""
-    if parameter.values:
-        return parameter.values[0]
-    return parameter.low if parameter.low is not None else 0.0
+def _scenario_with(file: Path, overrides: dict[str, Any]) -> tuple[Scenario | None, list]:
+    """The scenario with keys overridden as a sweep overrides them, and its problems."""
+    try:
+        table = parse_overrides(overrides)
+    except InputError as error:
+        return None, error.problems
+    return check_scenario(file, table)
 
 
-def _check_comparisons(spec: ExperimentSpec, scenarios: dict[str, Scenario], report) -> None:
+def _check_design(
+    spec: ExperimentSpec, scenarios: dict[str, Scenario], report: Report
+) -> list[dict[str, Value]]:
+    """The design's points ([{}] without a design), once every value the design may give
+    a parameter has been checked against each variant's scenario."""
+    if spec.design is None:
+        return [{}]
+    whole = {name for name in spec.design.parameters if is_whole_number(name)}
+    for key_path, name, value in _design_values(spec.design, whole):
+        for variant, scenario in scenarios.items():
+            overrides = {**spec.variants[variant].set, name: value}
+            _, found = _scenario_with(scenario.source, overrides)
+            for problem in found:
+                report(key_path, f"{_design_problem(problem, name)} (variant {variant!r})")
+            if found:
+                break
+    return design_points(spec.design, spec.seed, report, whole)
+
+
+def _design_values(design: DesignSpec, whole: set[str]) -> Iterator[tuple[KeyPath, str, Value]]:
+    """Every value given for a parameter (both ends of a range, or each grid value), as
+    the key takes it, with the key path that gives it."""
+    for name, parameter in design.parameters.items():
+        where = ("design", "parameters", name)
+        if design.method == "grid":
+            given = [((*where, "values", i), v) for i, v in enumerate(parameter.values)]
+        else:
+            given = [((*where, end), getattr(parameter, end)) for end in ("low", "high")]
+        for key_path, value in given:
+            if value is not None:
+                yield key_path, name, key_value(value, name in whole)
+
+
+def _design_problem(problem: Problem, name: str) -> str:
+    """A scenario problem caused by a design value: just the message if it is about the
+    parameter's own key, else with the file and key it is about."""
+    own_key = format_path(key_parts(name) or ())
+    if problem.file == OVERRIDE_SOURCE and problem.where == own_key:
+        return problem.message
+    return f"{problem.file}: {problem.where}: {problem.message}"
+
+
+def metric_names(scenario: Scenario, days: int | None = None) -> set[str]:
+    """Every metric a run of the scenario (over `days`, default its own) can record.
+
+    The names `metrics.evaluate` gives a run, taken from a model before its first day,
+    plus the strike share of every air force and target it may strike (a run records
+    one only when the strike happens).
+    """
+    model = FrontlineModel(scenario, days=days)
+    names = set(metrics.evaluate(model))
+    strikes = [(0, a, g, 0, 0, 0) for a, g in _possible_strikes(model)]
+    return names | set(metrics.standard_metrics(model, np.array(strikes).reshape(-1, 6)))
+
+
+def _possible_strikes(model: FrontlineModel) -> set[tuple[int, int]]:
+    """(air force, target) pairs that may strike, at the start or after any event up to
+    the horizon (the model is changed by the events)."""
+    pairs = _strikable(model)
+    events = EventQueue(model.spec.events, model.start_date)
+    events.pop_due(0)  # applied when the model was built
+    for event in events.pop_due(model.days):
+        model.apply_event(event)
+        pairs |= _strikable(model)
+    return pairs
+
+
+def _strikable(model: FrontlineModel) -> set[tuple[int, int]]:
+    """(air force, target) pairs that `sim.air` would task now: a faction flying sorties
+    and an enemy with ground forces, among the targets it names if it names any."""
+    params = model.params
+    pairs = set()
+    for a in np.flatnonzero(params.sorties > 0):
+        named = params.targeting[a] > 0
+        targets = model.hostile[a] & params.ground & (named if named.any() else True)
+        pairs |= {(int(a), int(g)) for g in np.flatnonzero(targets)}
+    return pairs
+
+
+def _check_metrics(spec: ExperimentSpec, names: dict[str, set[str]], report: Report) -> None:
+    """Each recorded metric must be one that some variant's runs produce."""
+    if not names:  # no scenario loaded: its problems are reported already
+        return
+    produced = set().union(*names.values())
+    for i, metric in enumerate(spec.metrics):
+        if metric not in produced:
+            report(
+                ("metrics", i),
+                f"no variant produces metric {metric!r}" + did_you_mean(metric, produced),
+            )
+
+
+def _check_comparisons(spec: ExperimentSpec, names: dict[str, set[str]], report: Report) -> None:
+    """A comparison names another variant, and a metric both it and the baseline produce
+    and that the experiment records."""
+    baseline = next((n for n, v in spec.variants.items() if v.baseline), None)
     for name, comparison in spec.comparisons.items():
         path = ("comparisons", name)
         if comparison.variant is not None and comparison.variant not in spec.variants:
             report((*path, "variant"), f"unknown variant {comparison.variant!r}")
         elif comparison.variant is not None and spec.variants[comparison.variant].baseline:
             report((*path, "variant"), "compare another variant with the baseline, not itself")
-        if comparison.metric is None or not scenarios:
+        if comparison.metric is None:
             continue
-        for variant, scenario in scenarios.items():
-            if comparison.metric not in _metric_names(scenario):
+        if spec.metrics and comparison.metric not in spec.metrics:
+            report((*path, "metric"), f"{comparison.metric!r} is not recorded: add it to `metrics`")
+        for variant in dict.fromkeys((baseline, comparison.variant)):
+            if variant in names and comparison.metric not in names[variant]:
+                hint = did_you_mean(comparison.metric, names[variant])
                 report(
                     (*path, "metric"),
-                    f"variant {variant!r} has no metric {comparison.metric!r} "
-                    "(standard metrics: places.F, population.F, peak_places.F, manpower.F, "
-                    "front_length_km, captures, strike_share.A.T; or the scenario's [metrics])",
+                    f"variant {variant!r} has no metric {comparison.metric!r}{hint}",
                 )
                 break
-
-
-def _metric_names(scenario: Scenario) -> set[str]:
-    names = {"front_length_km", "captures", *scenario.spec.metrics}
-    for faction in scenario.spec.factions:
-        names |= {f"{m}.{faction}" for m in ("places", "population", "peak_places", "manpower")}
-        names |= {f"strike_share.{faction}.{target}" for target in scenario.spec.factions}
-    return names

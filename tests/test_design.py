@@ -63,3 +63,13 @@ def test_bad_designs_are_reported(method, parameter, message):
     found, problems = points(method, a=parameter)
     assert found == []
     assert any(text == message for _, text in problems)
+
+
+@pytest.mark.parametrize("method", ["lhs", "sobol"])
+def test_a_whole_number_parameter_draws_each_whole_number_alike(method):
+    problems = []
+    spec = DesignSpec(method=method, points=8, parameters={"a": ParameterRange(low=0, high=3)})
+    found = design_points(spec, 3, lambda *problem: problems.append(problem), whole={"a"})
+    values = [p["a"] for p in found]
+    assert problems == [] and all(type(v) is int for v in values)
+    assert sorted(values) == [0, 0, 1, 1, 2, 2, 3, 3]
