@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.model import FrontlineModel
 from sim.problems import InputError, Problem
-from sim.report import ComparisonResult, analyse
+from sim.report import Bands, ComparisonResult, analyse, metric_values, territory_bands
 from sim.results import ResultStore
 from sim.scenario import load_scenario
 
@@ -29,7 +29,7 @@ class SweepView:
     runs: pd.DataFrame
     results: list[ComparisonResult]
     variants: list[str]
-    fans: dict[str, dict[str, np.ndarray]]  # variant -> faction -> (days, 3) percentiles
+    fans: Bands  # variant -> faction -> (days, 3) percentiles
     fan_top: float
     capture_share: dict[str, np.ndarray]  # variant -> (P,) share of runs a place changed hands
     world: object | None  # the baseline scenario's map (None if it no longer loads)
@@ -57,43 +57,26 @@ def open_sweep(directory: Path | str) -> SweepView:
         labels = {f.key: f.label for f in model.factions}
     except InputError as error:
         notes.append(f"The baseline scenario no longer loads ({error.problems[0]}): no maps.")
-    fans, top = _fans(store.read("timeseries"), variants)
-    shares = _capture_shares(store.read("captures"), runs, variants, world)
+    fans, top = _fans(directory, runs)
+    captures = store.read("captures", ["run_id", "place"])
+    shares = _capture_shares(captures, runs, variants, world)
     return SweepView(
         directory, manifest, runs, results, variants, fans, top, shares, world, colors, labels,
         notes,
     )  # fmt: skip
 
 
-def _fans(series: pd.DataFrame, variants: list[str]) -> tuple[dict, float]:
-    """Places held per faction and day: the 10th, 50th and 90th percentile over runs."""
-    if series.empty:
-        return {}, 1.0
-    run_ids = series["run_id"].astype("category")
-    variant_of = run_ids.cat.categories.str.split("/").str[0].to_numpy()[run_ids.cat.codes]
-    factions = series["faction"].astype("category")
-    fans: dict[str, dict[str, np.ndarray]] = {}
-    top = 1.0
-    for variant in variants:
-        mine = variant_of == variant
-        if not mine.any():
-            continue
-        runs, run = np.unique(run_ids.cat.codes.to_numpy()[mine], return_inverse=True)
-        faction, day = factions.cat.codes.to_numpy()[mine], series["day"].to_numpy()[mine]
-        held = np.full((len(runs), day.max() + 1, len(factions.cat.categories)), np.nan)
-        held[run, day, faction] = series["places_held"].to_numpy()[mine]
-        if np.isnan(held).any():  # runs of different lengths
-            bands = np.nanquantile(held, [0.1, 0.5, 0.9], axis=0)
-        else:
-            bands = np.quantile(held, [0.1, 0.5, 0.9], axis=0)  # (3, days, factions)
-        for f, key in enumerate(factions.cat.categories):
-            if np.nanmax(bands[2, :, f], initial=0) > 0:
-                fans.setdefault(variant, {})[str(key)] = bands[:, :, f].T
-        top = max(top, float(np.nanmax(bands[2])))
-    return fans, top
+def _fans(directory: Path, runs: pd.DataFrame) -> tuple[Bands, float]:
+    """Places held per variant, faction and day (10th, 50th and 90th percentile over runs,
+    streamed from the stored parts by `territory_bands`), and the top of the common axis."""
+    fans = territory_bands(directory, runs)
+    top = max((float(np.nanmax(b[:, 2])) for f in fans.values() for b in f.values()), default=0)
+    return fans, max(top, 1.0)
 
 
-def _capture_shares(captures, runs, variants, world) -> dict[str, np.ndarray]:
+def _capture_shares(
+    captures: pd.DataFrame, runs: pd.DataFrame, variants: list[str], world: object | None
+) -> dict[str, np.ndarray]:
     """Per variant, the share of its finished runs in which each place changed hands."""
     if world is None:
         return {}
@@ -116,8 +99,5 @@ def distributions(view: SweepView) -> dict[str, dict[str, np.ndarray]]:
     for metric in dict.fromkeys(r.metric for r in view.results):
         column = f"metric.{metric}"
         if column in finished:
-            found[metric] = {
-                v: finished.loc[finished["variant"] == v, column].dropna().to_numpy(float)
-                for v in view.variants
-            }
+            found[metric] = {v: metric_values(finished, v, metric) for v in view.variants}
     return found

@@ -4,12 +4,16 @@ For each comparison of the experiment (a metric, a variant against the baseline,
 direction the article predicts) the report gives each variant's distribution, the
 difference of means with a bootstrap 95 % confidence interval, Cliff's delta as effect
 size, a Mann–Whitney U or permutation test, and a verdict in plain words: supported
-(significant, in the predicted direction), contradicted (significant, the other way) or
-inconclusive at this sample size. With a parameter design it also gives the share of
+(significant, in the predicted direction), contradicted (significant, the other way),
+inconclusive at this sample size, or insufficient data (fewer than two finished runs
+with a value on either side: that comparison is named with its counts and the rest of
+the report is still written). With a parameter design it also gives the share of
 design points at which the verdict holds and ranks the uncertain parameters by how
 strongly they move the difference (Spearman's rho over the points). It writes
 `report.md` and a self-contained `report.html` with PNG plots: territory fan charts per
 variant, outcome distributions, and the capture probability of each place on the map.
+The daily time series, by far the largest table, is read part by part and batch by batch
+(`territory_bands`), so reporting a large sweep does not need the whole table in memory.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from matplotlib.lines import Line2D
 from scipy import stats
 
 from sim.pages import markdown_to_html, png
@@ -33,11 +40,16 @@ from sim.scenario import load_scenario
 ALPHA = 0.05
 BOOTSTRAP_RESAMPLES = 2000
 REPORT_SEED = 12345  # bootstrap and permutation resampling
+MIN_RUNS = 2  # finished runs with a value, per side, below which a comparison has no verdict
+INSUFFICIENT = "insufficient data"
+QUANTILES = (0.1, 0.5, 0.9)  # the fan charts' band and line
+SERIES_BATCH_ROWS = 65_536  # time-series rows decoded at a time
+SERIES_COLUMNS = ["run_id", "day", "faction", "places_held"]
 
 
 @dataclasses.dataclass
 class ComparisonResult:
-    """The statistics and verdict of one comparison."""
+    """The statistics and verdict of one comparison (NaN statistics without enough data)."""
 
     name: str
     metric: str
@@ -58,13 +70,28 @@ class ComparisonResult:
     points_supported: float | None = None
     sensitivity: list[tuple[str, float]] = dataclasses.field(default_factory=list)
 
+    @property
+    def insufficient(self) -> bool:
+        """Whether either side had too few values for any statistic."""
+        return self.verdict == INSUFFICIENT
+
+    def counts(self) -> str:
+        """How many values each side had, e.g. "n = 12 vs 11"."""
+        return f"n = {self.n_variant} vs {self.n_baseline}"
+
     def sentence(self) -> str:
         """The verdict in plain words."""
+        if self.insufficient:
+            return (
+                f"{self.verdict}: finished runs with a value of {self.metric}: "
+                f"{self.n_variant} of {self.variant}, {self.n_baseline} of {self.baseline}; "
+                f"at least {MIN_RUNS} on each side are needed (predicted: {self.expect})"
+            )
         return (
             f"{self.verdict}: {self.variant} - {self.baseline} = {self.difference:+.3g} "
             f"[{self.ci_low:+.3g}, {self.ci_high:+.3g}] in {self.metric}, Cliff's delta "
             f"{self.cliffs_delta:+.2f}, {self.test} p = {self.p_value:.3g} "
-            f"(predicted: {self.expect}; n = {self.n_variant} vs {self.n_baseline})"
+            f"(predicted: {self.expect}; {self.counts()})"
         )
 
 
@@ -85,29 +112,16 @@ def verdict_of(expect: str, p_value: float, ci_low: float, ci_high: float) -> st
 def compare(
     name: str, spec: dict, baseline: str, variant_values: np.ndarray, baseline_values: np.ndarray
 ) -> ComparisonResult:
-    """The statistics of one comparison from the metric's values in both variants."""
+    """The statistics of one comparison from the metric's values in both variants; with
+    fewer than MIN_RUNS values on a side, the verdict is INSUFFICIENT and the statistics NaN."""
     x, y = variant_values, baseline_values
-    alternative = {"greater": "greater", "less": "less"}.get(spec["expect"], "two-sided")
-    rng = np.random.default_rng(REPORT_SEED)
-    if min(len(x), len(y)) < 2:
-        raise InputError([Problem(Path(name), "runs", "fewer than 2 finished runs to compare")])
-    difference = float(np.mean(x) - np.mean(y))
-    if np.ptp(np.concatenate([x, y])) == 0:
-        ci_low = ci_high = difference
-        p_value, delta = 1.0, 0.0
+    nan = float("nan")
+    difference = ci_low = ci_high = p_value = delta = nan
+    if min(len(x), len(y)) < MIN_RUNS:
+        verdict = INSUFFICIENT
     else:
-        interval = stats.bootstrap(
-            (x, y),
-            lambda a, b, axis=-1: np.mean(a, axis=axis) - np.mean(b, axis=axis),
-            n_resamples=BOOTSTRAP_RESAMPLES,
-            confidence_level=0.95,
-            method="percentile",
-            random_state=rng,
-        ).confidence_interval
-        ci_low, ci_high = float(interval.low), float(interval.high)
-        u_statistic = stats.mannwhitneyu(x, y, alternative="two-sided").statistic
-        delta = float(2 * u_statistic / (len(x) * len(y)) - 1)
-        p_value = _p_value(spec["test"], x, y, alternative, rng)
+        difference, ci_low, ci_high, delta, p_value = _statistics(spec, x, y)
+        verdict = verdict_of(spec["expect"], p_value, ci_low, ci_high)
     return ComparisonResult(
         name=name,
         metric=spec["metric"],
@@ -117,18 +131,44 @@ def compare(
         test=spec["test"],
         n_variant=len(x),
         n_baseline=len(y),
-        mean_variant=float(np.mean(x)),
-        mean_baseline=float(np.mean(y)),
+        mean_variant=float(np.mean(x)) if len(x) else nan,
+        mean_baseline=float(np.mean(y)) if len(y) else nan,
         difference=difference,
         ci_low=ci_low,
         ci_high=ci_high,
         cliffs_delta=delta,
         p_value=p_value,
-        verdict=verdict_of(spec["expect"], p_value, ci_low, ci_high),
+        verdict=verdict,
     )
 
 
-def _p_value(test: str, x, y, alternative: str, rng) -> float:
+def _statistics(
+    spec: dict, x: np.ndarray, y: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """Difference of means, its bootstrap interval, Cliff's delta and the p-value."""
+    alternative = {"greater": "greater", "less": "less"}.get(spec["expect"], "two-sided")
+    rng = np.random.default_rng(REPORT_SEED)
+    difference = float(np.mean(x) - np.mean(y))
+    if np.ptp(np.concatenate([x, y])) == 0:
+        return difference, difference, difference, 0.0, 1.0
+    interval = stats.bootstrap(
+        (x, y),
+        lambda a, b, axis=-1: np.mean(a, axis=axis) - np.mean(b, axis=axis),
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        confidence_level=0.95,
+        method="percentile",
+        random_state=rng,
+    ).confidence_interval
+    u_statistic = stats.mannwhitneyu(x, y, alternative="two-sided").statistic
+    delta = float(2 * u_statistic / (len(x) * len(y)) - 1)
+    p_value = _p_value(spec["test"], x, y, alternative, rng)
+    return difference, float(interval.low), float(interval.high), delta, p_value
+
+
+def _p_value(
+    test: str, x: np.ndarray, y: np.ndarray, alternative: str, rng: np.random.Generator
+) -> float:
+    """The p-value of the experiment's test: a permutation test or Mann-Whitney U."""
     if test == "permutation":
         return float(
             stats.permutation_test(
@@ -142,31 +182,42 @@ def _p_value(test: str, x, y, alternative: str, rng) -> float:
     return float(stats.mannwhitneyu(x, y, alternative=alternative).pvalue)
 
 
-def _design_effects(result: ComparisonResult, runs: pd.DataFrame, spec: dict, baseline: str):
-    """Share of design points where the verdict holds; parameters ranked by influence."""
-    column = f"metric.{spec['metric']}"
+def metric_values(runs: pd.DataFrame, variant: str, metric: str) -> np.ndarray:
+    """The metric's values in the variant's rows (empty if no run recorded the metric,
+    e.g. when all runs failed: a thin comparison, not a broken report)."""
+    column = f"metric.{metric}"
+    if column not in runs:
+        return np.empty(0)
+    return runs.loc[runs["variant"] == variant, column].dropna().to_numpy(float)
+
+
+def design_effects(
+    name: str, runs: pd.DataFrame, spec: dict, baseline: str
+) -> tuple[float | None, list[tuple[str, float]]]:
+    """Share of design points where the comparison is supported (None if no point has
+    enough runs), and the parameters ranked by |Spearman's rho| with the difference."""
     parameters = [c for c in runs.columns if c.startswith("param.")]
     per_point = []
     for point, group in runs.groupby("point"):
-        x = group.loc[group["variant"] == spec["variant"], column].dropna().to_numpy()
-        y = group.loc[group["variant"] == baseline, column].dropna().to_numpy()
-        if min(len(x), len(y)) < 2:
+        x = metric_values(group, spec["variant"], spec["metric"])
+        y = metric_values(group, baseline, spec["metric"])
+        local = compare(f"{name}@{point}", spec, baseline, x, y)
+        if local.insufficient:
             continue
-        local = compare(f"{result.name}@{point}", spec, baseline, x, y)
         row = {"point": point, "difference": local.difference, "holds": local.verdict}
         row |= group[parameters].iloc[0].to_dict()
         per_point.append(row)
     table = pd.DataFrame(per_point)
     if table.empty:
-        return
-    result.points_supported = float((table["holds"] == "supported").mean())
+        return None, []
     ranking = []
     for parameter in parameters:
         values = pd.to_numeric(table[parameter], errors="coerce")
         if values.nunique() > 1 and table["difference"].nunique() > 1:
             rho = stats.spearmanr(values, table["difference"]).statistic
             ranking.append((parameter.removeprefix("param."), float(rho)))
-    result.sensitivity = sorted(ranking, key=lambda item: -abs(item[1]))
+    ranking.sort(key=lambda item: -abs(item[1]))
+    return float((table["holds"] == "supported").mean()), ranking
 
 
 @dataclasses.dataclass
@@ -180,7 +231,7 @@ class Report:
 
 
 def analyse(directory: Path) -> tuple[dict, pd.DataFrame, list[ComparisonResult]]:
-    """The manifest, the finished runs and every comparison's statistics."""
+    """The manifest, the stored runs and every comparison's statistics."""
     store = ResultStore(directory)
     manifest = store.manifest()
     runs = store.read("runs")
@@ -190,16 +241,12 @@ def analyse(directory: Path) -> tuple[dict, pd.DataFrame, list[ComparisonResult]
     baseline = manifest["baseline"]
     results = []
     for name, spec in manifest["comparisons"].items():
-        column = f"metric.{spec['metric']}"
-        if column not in finished:
-            raise InputError(
-                [Problem(Path(directory), f"comparisons.{name}", f"no metric {spec['metric']!r}")]
-            )
-        x = finished.loc[finished["variant"] == spec["variant"], column].dropna().to_numpy(float)
-        y = finished.loc[finished["variant"] == baseline, column].dropna().to_numpy(float)
+        x = metric_values(finished, spec["variant"], spec["metric"])
+        y = metric_values(finished, baseline, spec["metric"])
         result = compare(name, spec, baseline, x, y)
-        if len(manifest.get("design", [])) > 1:
-            _design_effects(result, finished, spec, baseline)
+        if len(manifest.get("design", [])) > 1 and not result.insufficient:
+            effects = design_effects(name, finished, spec, baseline)
+            result.points_supported, result.sensitivity = effects
         results.append(result)
     return manifest, runs, results
 
@@ -210,9 +257,9 @@ def write_report(directory: Path) -> Report:
     manifest, runs, results = analyse(directory)
     store = ResultStore(directory)
     figures = {
-        "territory": _fan_charts(store.read("timeseries"), manifest),
+        "territory": _fan_charts(territory_bands(directory, runs), manifest),
         "distributions": _distributions(runs, results, manifest),
-        "capture_map": _capture_map(store.read("captures"), runs, manifest),
+        "capture_map": _capture_map(store.read("captures", ["run_id", "place"]), runs, manifest),
     }
     figures = {k: v for k, v in figures.items() if v is not None}
     for name, image in figures.items():
@@ -227,9 +274,14 @@ def write_report(directory: Path) -> Report:
 
 
 def _verdict_table(results: list[ComparisonResult]) -> str:
+    """The verdicts as a Markdown table, one row per comparison."""
     header = "| comparison | verdict | difference [95% CI] | Cliff's delta | p | predicted |"
     lines = [header, "| --- | --- | --- | --- | --- | --- |"]
     for r in results:
+        predicted = f"{r.variant} {r.expect} than {r.baseline} in {r.metric}"
+        if r.insufficient:
+            lines.append(f"| {r.name} | **{r.verdict}** ({r.counts()}) | – | – | – | {predicted} |")
+            continue
         points = (
             f" (holds at {r.points_supported:.0%} of design points)"
             if r.points_supported is not None
@@ -238,13 +290,26 @@ def _verdict_table(results: list[ComparisonResult]) -> str:
         lines.append(
             f"| {r.name} | **{r.verdict}**{points} | {r.difference:+.3g} "
             f"[{r.ci_low:+.3g}, {r.ci_high:+.3g}] | {r.cliffs_delta:+.2f} | {r.p_value:.3g} "
-            f"| {r.variant} {r.expect} than {r.baseline} in {r.metric} |"
+            f"| {predicted} |"
         )
     return "\n".join(lines)
 
 
-def _markdown(manifest, runs, results, table, figures) -> str:
+def _markdown(
+    manifest: dict,
+    runs: pd.DataFrame,
+    results: list[ComparisonResult],
+    table: str,
+    figures: dict[str, bytes],
+) -> str:
+    """The report as Markdown: the sweep, the verdicts, each comparison, the variants."""
     ok = (runs["status"] == "ok").sum()
+    thin = (
+        f" A comparison with fewer than {MIN_RUNS} finished runs with a value on either "
+        "side has insufficient data: it gets no statistics, and its counts are given."
+        if any(r.insufficient for r in results)
+        else ""
+    )
     lines = [
         f"# {manifest['name']}: sweep report",
         "",
@@ -261,7 +326,7 @@ def _markdown(manifest, runs, results, table, figures) -> str:
         f"Each comparison is tested on its own at alpha = {ALPHA} (one-sided in the predicted "
         "direction; no correction for multiple comparisons): supported when p < alpha and the "
         "bootstrap 95 % interval of the difference lies on the predicted side of zero, "
-        "contradicted when it lies on the other side, inconclusive otherwise.",
+        f"contradicted when it lies on the other side, inconclusive otherwise.{thin}",
         "",
         table,
         "",
@@ -285,34 +350,129 @@ def _markdown(manifest, runs, results, table, figures) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fan_charts(series: pd.DataFrame, manifest: dict) -> bytes | None:
-    """Places held per faction over time: median and 10-90 % band, one panel per variant."""
-    if series.empty:
+Bands = dict[str, dict[str, np.ndarray]]  # variant -> faction -> (days, 3) percentiles
+
+
+def territory_bands(directory: Path, runs: pd.DataFrame) -> Bands:
+    """Places held per variant, faction and day: the 10th, 50th and 90th percentile over
+    the finished runs in `runs` (factions that never hold a place are left out).
+
+    The time series is read part by part, SERIES_BATCH_ROWS rows and only SERIES_COLUMNS
+    at a time, into one float32 (runs x days) array per variant and faction: memory is
+    4 bytes x finished runs x days x factions (e.g. 1,000 two-year runs of 6 factions:
+    18 MB) rather than the whole table with its text columns. Rows of runs not in `runs`
+    (parts left by an interrupted sweep) are skipped.
+    """
+    held = _places_held(directory, runs)
+    bands: Bands = {}
+    for variant, factions in held.items():
+        for faction, values in factions.items():
+            quantiles = _quantiles(values)
+            if np.nanmax(quantiles[:, 2], initial=0) > 0:
+                bands.setdefault(variant, {})[faction] = quantiles
+    return bands
+
+
+def _places_held(directory: Path, runs: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
+    """Per variant and faction, places held as a (runs, days) array, NaN where absent."""
+    finished = runs[runs["status"] == "ok"]
+    rows = finished.groupby("variant", sort=False).cumcount()
+    where = dict(zip(finished["run_id"], zip(finished["variant"], rows, strict=True), strict=True))
+    sizes = finished["variant"].value_counts().to_dict()
+    held: dict[str, dict[str, np.ndarray]] = {}
+    for path in sorted((Path(directory) / "timeseries").glob("part-*.parquet")):
+        batches = pq.ParquetFile(path).iter_batches(
+            batch_size=SERIES_BATCH_ROWS, columns=SERIES_COLUMNS
+        )
+        for batch in batches:
+            _add_batch(held, batch, where, sizes)
+    return held
+
+
+def _add_batch(
+    held: dict[str, dict[str, np.ndarray]],
+    batch: pa.RecordBatch,
+    where: dict[str, tuple[str, int]],
+    sizes: dict[str, int],
+) -> None:
+    """Write one batch of time-series rows into the per-variant, per-faction arrays."""
+    variant, row = _locate(batch.column("run_id"), where)
+    factions = batch.column("faction").dictionary_encode()
+    faction_code = factions.indices.to_numpy()
+    day = batch.column("day").to_numpy()
+    value = batch.column("places_held").to_numpy()
+    for name in (v for v in pd.unique(variant) if v is not None):
+        mine = variant == name
+        grids = held.setdefault(name, {})
+        codes, first = np.unique(faction_code[mine], return_index=True)
+        for code in codes[np.argsort(first)]:  # factions in the order the runs list them
+            rows = mine & (faction_code == code)
+            key = factions.dictionary[code].as_py()
+            grids[key] = _grown(grids.get(key), sizes[name], int(day[rows].max()) + 1)
+            grids[key][row[rows], day[rows]] = value[rows]
+
+
+def _locate(run_ids: pa.Array, where: dict[str, tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's variant (None for runs not in the report) and row in that variant's
+    arrays; looked up once per distinct run of the batch, not per row."""
+    encoded = run_ids.dictionary_encode()
+    located = [where.get(run_id, (None, -1)) for run_id in encoded.dictionary.to_pylist()]
+    code = encoded.indices.to_numpy()
+    variants = np.array([v for v, _ in located], dtype=object)[code]
+    return variants, np.array([r for _, r in located], dtype=np.int64)[code]
+
+
+def _grown(grid: np.ndarray | None, n_runs: int, days: int) -> np.ndarray:
+    """`grid` (runs x days, NaN where absent) with at least `days` columns."""
+    if grid is None:
+        return np.full((n_runs, days), np.nan, dtype=np.float32)
+    if grid.shape[1] >= days:
+        return grid
+    wider = np.full((n_runs, days), np.nan, dtype=np.float32)
+    wider[:, : grid.shape[1]] = grid
+    return wider
+
+
+def _quantiles(values: np.ndarray) -> np.ndarray:
+    """The (days, 3) QUANTILES over runs of a (runs, days) array; runs that are shorter
+    or have no rows (NaN) are left out of the days they lack."""
+    values = values.astype(np.float64)
+    if np.isnan(values).any():
+        values = values[~np.isnan(values).all(axis=1)]
+        return np.nanquantile(values, QUANTILES, axis=0).T
+    return np.quantile(values, QUANTILES, axis=0).T
+
+
+def _fan_charts(bands: Bands, manifest: dict) -> bytes | None:
+    """Places held per faction over time: median and 10-90 % band, one panel per variant.
+    Each faction keeps one colour in every panel, and the legend lists them all, even
+    when a panel (a variant without finished runs) has none."""
+    if not bands:
         return None
-    series = series.assign(variant=series["run_id"].str.split("/").str[0])
     variants = list(manifest["variants"])
+    factions = dict.fromkeys(f for v in variants for f in bands.get(v, {}))
+    colours = {faction: f"C{i % 10}" for i, faction in enumerate(factions)}
     figure, axes = plt.subplots(
         1, len(variants), figsize=(4.5 * len(variants), 3.6), sharey=True, squeeze=False
     )
     for axis, variant in zip(axes[0], variants, strict=True):
-        subset = series[series["variant"] == variant]
-        for faction, group in subset.groupby("faction", sort=False):
-            bands = group.groupby("day")["places_held"].quantile([0.1, 0.5, 0.9]).unstack()
-            if bands[0.9].max() == 0:
-                continue
-            line = axis.plot(bands.index, bands[0.5], label=faction)[0]
-            axis.fill_between(
-                bands.index, bands[0.1], bands[0.9], color=line.get_color(), alpha=0.2
-            )
+        for faction, band in bands.get(variant, {}).items():
+            days = np.arange(len(band))
+            axis.plot(days, band[:, 1], color=colours[faction])
+            axis.fill_between(days, band[:, 0], band[:, 2], color=colours[faction], alpha=0.2)
         axis.set_title(variant)
         axis.set_xlabel("day")
     axes[0][0].set_ylabel("places held (median, 10-90 %)")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    keys = [Line2D([], [], color=colour, label=f) for f, colour in colours.items()]
+    axes[0][-1].legend(handles=keys, fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
     return png(figure)
 
 
-def _distributions(runs: pd.DataFrame, results: list[ComparisonResult], manifest) -> bytes | None:
-    """Each compared metric's distribution per variant."""
+def _distributions(
+    runs: pd.DataFrame, results: list[ComparisonResult], manifest: dict
+) -> bytes | None:
+    """Each compared metric's distribution per variant (a variant without values is an
+    empty column)."""
     metrics = list(dict.fromkeys(r.metric for r in results))
     if not metrics:
         return None
@@ -320,10 +480,7 @@ def _distributions(runs: pd.DataFrame, results: list[ComparisonResult], manifest
     variants = list(manifest["variants"])
     figure, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
     for axis, metric in zip(axes[0], metrics, strict=True):
-        data = [
-            finished.loc[finished["variant"] == v, f"metric.{metric}"].dropna().to_numpy(float)
-            for v in variants
-        ]
+        data = [metric_values(finished, v, metric) for v in variants]
         axis.boxplot(data, showmeans=True)
         for i, values in enumerate(data, start=1):
             jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(values))
@@ -333,7 +490,7 @@ def _distributions(runs: pd.DataFrame, results: list[ComparisonResult], manifest
     return png(figure)
 
 
-def _capture_map(captures: pd.DataFrame, runs: pd.DataFrame, manifest) -> bytes | None:
+def _capture_map(captures: pd.DataFrame, runs: pd.DataFrame, manifest: dict) -> bytes | None:
     """Share of runs in which each place changes hands, on the baseline's map."""
     variant = manifest["variants"][manifest["baseline"]]
     experiment_dir = Path(manifest["experiment"]).parent
