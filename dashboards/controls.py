@@ -11,12 +11,12 @@ the run can be repeated from the command line.
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from svg import nice_ceiling
 
 from sim.events import event_day
 from sim.model import FrontlineModel
+from sim.typed_tables import format_path, toml_value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,19 +237,5 @@ def set_lines(table: dict, prefix: tuple[str, ...] = ()) -> list[str]:
         if isinstance(value, dict):
             lines += set_lines(value, path)
         else:
-            lines.append(".".join(_toml_key(p) for p in path) + " = " + _toml_value(value))
+            lines.append(f"{format_path(path)} = {toml_value(value)}")
     return lines
-
-
-def _toml_key(part: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_-]+", part):
-        return part
-    return '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return f"{value:g}" if isinstance(value, float) else str(value)

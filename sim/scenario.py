@@ -18,7 +18,7 @@ from sim import validation
 from sim.map import Map
 from sim.problems import InputError, Problem
 from sim.schema import PlaceSpec, ScenarioSpec
-from sim.typed_tables import MISSING_KEY, KeyPath, format_path, from_table
+from sim.typed_tables import MISSING_KEY, KeyPath, format_path, from_table, toml_value
 
 OVERRIDE_SOURCE = Path("<override>")
 
@@ -64,7 +64,7 @@ def parse_overrides(assignments: list[str] | dict[str, Any]) -> dict:
     {'run': {'days': 30}, 'factions': {'red': {'forces': {'Hill 3': 500}}}}
     """
     if isinstance(assignments, dict):
-        lines = [f"{path} = {_toml_value(value)}" for path, value in assignments.items()]
+        lines = [f"{path} = {toml_value(value)}" for path, value in assignments.items()]
     else:
         lines = list(assignments)
     table: dict = {}
@@ -78,18 +78,6 @@ def parse_overrides(assignments: list[str] | dict[str, Any]) -> dict:
     if problems:
         raise InputError(problems)
     return table
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, dict):
-        return "{" + ", ".join(f'"{k}" = {_toml_value(v)}' for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(float(value)) if isinstance(value, float) else str(value)
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -39,6 +39,40 @@ def format_path(path: KeyPath) -> str:
     return text or "(top level)"
 
 
+def toml_value(value: Any) -> str:
+    """`value` written as a TOML value, e.g. `{ "air.sorties_per_day" = 40 }`, so that
+    `frontline run --set KEY=VALUE` reads back the same value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(float(value))  # TOML writes floats, inf and nan as Python does
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(toml_value, value)) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{_toml_string(k)} = {toml_value(v)}" for k, v in value.items())
+        return "{ " + ", ".join(pairs) + " }"
+    raise TypeError(f"no TOML form for {type(value).__name__} {value!r}")
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    escaped = "".join(_TOML_ESCAPES.get(c, c) for c in text)
+    return f'"{escaped}"'
+
+
+_TOML_ESCAPES = {
+    **{chr(c): f"\\u{c:04X}" for c in [*range(0x20), 0x7F]},
+    **{"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"},
+    **{'"': '\\"', "\\": "\\\\"},
+}
+
+
 def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
     """A hint naming the closest valid choice, or listing them when none is close."""
     choices = sorted(choices)
