@@ -1,0 +1,30 @@
+"""The compiled kernels' cache follows the package's source, not just the kernel's file."""
+
+from __future__ import annotations
+
+import numba
+
+from sim import kernel_cache
+
+
+def package(tmp_path, factions_source: str):
+    (tmp_path / "day.py").write_text("def advance_day(): return plan_orders()\n")
+    (tmp_path / "factions.py").write_text(factions_source)
+    return tmp_path
+
+
+def test_a_change_to_any_module_moves_the_cache(tmp_path):
+    before = kernel_cache.cache_directory(package(tmp_path, "def plan_orders(): return 1\n"))
+    after = kernel_cache.cache_directory(package(tmp_path, "def plan_orders(): return 2\n"))
+    assert before != after
+    unchanged = kernel_cache.cache_directory(package(tmp_path, "def plan_orders(): return 2\n"))
+    assert unchanged == after
+
+
+def test_the_cache_lives_under_numba_cache_dir_when_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    assert kernel_cache.cache_directory().parent == tmp_path / "numba"
+
+
+def test_numba_uses_the_source_keyed_cache():
+    assert str(kernel_cache.cache_directory()) == numba.config.CACHE_DIR
