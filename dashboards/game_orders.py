@@ -2,8 +2,9 @@
 
 The choices come from the engine: objectives from `sim.orders.attackable`, the places a
 reinforcement may go to (its side's supplied places), the enemies its air force may
-strike; the odds of each attack from `sim.orders.odds` (Lanchester square law). The
-orders are checked by `sim.orders.check_orders` when submitted (`games.submit`), and its
+strike; the odds of each attack from `sim.orders.odds` (Lanchester square law, from
+what the team sees: the defenders it observes, their hidden morale assumed as the page
+says). The orders are checked by `sim.orders.check_orders` when submitted (`games.submit`), and its
 problems are shown here, in its words; nothing is checked twice in the page.
 """
 
@@ -18,7 +19,15 @@ from svg import esc
 from widgets import ProblemList
 
 from sim.game_store import Access
-from sim.orders import Orders, attack_size, attackable, doctrine_orders, odds, reinforceable
+from sim.orders import (
+    Orders,
+    attack_size,
+    attackable,
+    doctrine_orders,
+    max_objectives,
+    odds,
+    reinforceable,
+)
 
 AIR_FOCUS_WEIGHT = 5.0  # a place the team focuses its strikes on weighs this much more
 
@@ -79,7 +88,7 @@ def means_of(game, faction: str, observed) -> Means:
     return Means(
         faction=faction,
         reserve=float(model.reserve[f]),
-        max_objectives=max(1, int(params.max_offensives[f])),
+        max_objectives=max_objectives(model, faction),
         targets=tuple(targets),
         reinforceable=tuple(sorted(reinforcing, key=str.lower)),
         sorties=float(params.sorties[f]),
@@ -97,6 +106,7 @@ def attack_odds(access: Access, place: str, attackers: float) -> dict:
 
 
 def odds_text(result: dict) -> str:
+    """The odds in words, with the morale assumed for the defenders (the fog hides it)."""
     ratio = result["force_ratio"]
     ratio_text = "no defenders" if math.isinf(ratio) else f"force ratio {ratio:.1f}:1"
     if result["attacker_wins"]:
@@ -106,8 +116,11 @@ def odds_text(result: dict) -> str:
             f"<b class='fl-lose'>expected to fail</b>, about {result['survivors']:,.0f} "
             "defenders left"
         )
+    assumed = ", ".join(f"{k} {m:.2f}" for k, m in result["assumed_morale"].items())
+    morale = f"; their morale unseen, assumed as at the start ({esc(assumed)})" if assumed else ""
     return (
-        f"{result['attackers']:,.0f} against {result['defenders']:,.0f} ({ratio_text}): {verdict}"
+        f"{result['attackers']:,.0f} against {result['defenders']:,.0f} ({ratio_text}): "
+        f"{verdict}{morale}"
     )
 
 
@@ -177,7 +190,8 @@ def OrdersForm(access: Access, means: Means, turn: int, submitted: dict | None):
         solara.HTML(
             "div",
             f"<b>Objectives</b> <small>(at most {means.max_objectives}; your forces attack "
-            "only these this turn, and still defend everywhere)</small>",
+            "only these this turn, before any attack of theirs under way elsewhere, and "
+            "still defend everywhere)</small>",
         )
         if targets:
             solara.SelectMultiple(

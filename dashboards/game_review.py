@@ -5,7 +5,8 @@ played by the model alone, and the debrief and data to download.
 It works on a replica of the game at the end of its last turn (`games.replica`), so the
 game can go on while the class reviews it. The sim.debrief results are kept per game and
 line of play (the turns played): the placement among the model's own runs costs seconds
-and is computed once, in the background.
+and is computed once, in the background. The debrief's files are kept in memory: they
+are written in a temporary folder removed at once, so downloads leave nothing behind.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from svg import esc
 from sim.debrief import (
     BENCHMARK_RUNS,
     Standing,
+    benchmark_note,
     daily_control,
     orders_table,
     standings,
@@ -55,7 +57,7 @@ class ReviewData:
     teams: dict[str, str]  # faction -> team
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     ranked: list[Standing] | None = None
-    debrief: Path | None = None
+    files: dict[str, bytes] | None = None  # the debrief's files, by name
 
 
 _reviews: dict[tuple[str, str], ReviewData] = {}
@@ -98,27 +100,29 @@ def ranked(data: ReviewData) -> list[Standing]:
         return data.ranked
 
 
-def debrief_folder(data: ReviewData) -> Path:
-    """The debrief written by sim.debrief (HTML, Markdown, CSV, Parquet), once per review."""
+def debrief_files(data: ReviewData) -> dict[str, bytes]:
+    """The debrief written by sim.debrief (HTML, Markdown, CSV, Parquet, plots), by file
+    name, once per review; written in a temporary folder that is removed at once."""
+    placed = ranked(data)  # before the lock: ranked takes it too
     with data.lock:
-        if data.debrief is None:
-            folder = Path(tempfile.mkdtemp(prefix=f"frontline-debrief-{data.key[0]}-"))
-            write_debrief(data.game, folder, runs=BENCHMARK_RUNS)
-            data.debrief = folder
-        return data.debrief
+        if data.files is None:
+            with tempfile.TemporaryDirectory(prefix="frontline-debrief-") as folder:
+                write_debrief(data.game, Path(folder), BENCHMARK_RUNS, ranked=placed)
+                data.files = {f.name: f.read_bytes() for f in sorted(Path(folder).iterdir())}
+        return data.files
 
 
 def debrief_html(data: ReviewData) -> bytes:
-    return (debrief_folder(data) / "debrief.html").read_bytes()
+    """The self-contained debrief page, to download."""
+    return debrief_files(data)["debrief.html"]
 
 
 def data_zip(data: ReviewData) -> bytes:
     """The game's data (CSV and Parquet), the Markdown debrief and its plots, zipped."""
-    folder = debrief_folder(data)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.iterdir()):
-            archive.write(path, path.name)
+        for name, content in debrief_files(data).items():
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 
@@ -193,6 +197,7 @@ def Standings(data: ReviewData):
             classes=["fl-standing-line"],
         )
         solara.HTML("div", standing_svg(standing))
+    solara.HTML("div", f"<small>{esc(benchmark_note(data.game))}</small>", classes=["fl-benchmark"])
 
 
 @solara.component

@@ -1,7 +1,9 @@
 """The after-action review of a wargame: replay, orders against doctrine, and the
-team's result placed among runs of the same scenario played by the model alone.
+team's result placed among runs of the same scenario played by the model alone, with
+the events the umpire injected happening on the same days (the same war, without the
+teams).
 
-`debrief(game)` gathers it; `write_debrief(game, directory)` writes a self-contained
+`standings(game)` places the teams; `write_debrief(game, directory)` writes a self-contained
 HTML page with plots, its Markdown, and the game's data as CSV and Parquet.
 """
 
@@ -17,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.game import Game, holdings
+from sim.game import Game, holdings, inject_event
 from sim.model import FrontlineModel
 from sim.outcomes import timeseries
 from sim.pages import markdown_to_html, png
@@ -47,14 +49,36 @@ class Standing:
         )
 
 
+def benchmark_run(game: Game, seed: int) -> FrontlineModel:
+    """The scenario played by the model alone for the game's days, the umpire's injected
+    events happening on the days they did in the game (else the team would be compared
+    with another war)."""
+    days, injected = game.model.day, game.injections()
+    model = FrontlineModel(game.scenario, seed=seed, days=days)
+    for day in range(days):
+        for name in injected.get(day, []):
+            inject_event(model, name)
+        model.step()
+    return model
+
+
+def benchmark_note(game: Game) -> str:
+    """What the model-alone runs share with the game, in words."""
+    injected = game.injections()
+    if not injected:
+        return "The model-alone runs play the scenario as written (no event was injected)."
+    events = ", ".join(
+        f"{name} (day {day})" for day, names in sorted(injected.items()) for name in names
+    )
+    return f"The model-alone runs have the umpire's injected events on the same days: {events}."
+
+
 def standings(game: Game, runs: int = BENCHMARK_RUNS) -> list[Standing]:
     """Each team's result in the distribution of the model playing all sides."""
-    days = game.model.day
     seeds = np.random.SeedSequence(game.setup.seed).generate_state(runs)
     results = {faction: [] for faction in game.factions}
     for seed in seeds:
-        model = FrontlineModel(game.scenario, seed=int(seed), days=days)
-        model.run_model()
+        model = benchmark_run(game, int(seed))
         for faction in game.factions:
             results[faction].append(holdings(model, faction))
     return [
@@ -99,8 +123,14 @@ def _amounts(values: dict, share: bool = False) -> str:
     return ", ".join(f"{k} {v:,.0f}" for k, v in values.items()) or "-"
 
 
-def write_debrief(game: Game, directory: Path, runs: int = BENCHMARK_RUNS) -> Path:
-    """Write debrief.html (self-contained), debrief.md and the game's data; return the HTML."""
+def write_debrief(
+    game: Game,
+    directory: Path,
+    runs: int = BENCHMARK_RUNS,
+    ranked: list[Standing] | None = None,
+) -> Path:
+    """Write debrief.html (self-contained), debrief.md and the game's data; return the HTML.
+    `ranked`: the standings if already computed (they cost `runs` runs of the model)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     series = timeseries(game.model)
@@ -112,7 +142,7 @@ def write_debrief(game: Game, directory: Path, runs: int = BENCHMARK_RUNS) -> Pa
     for name, frame in (("timeseries", series), ("captures", captures), ("orders", orders)):
         frame.to_csv(directory / f"{name}.csv", index=False)
         frame.to_parquet(directory / f"{name}.parquet", index=False)
-    ranked = standings(game, runs)
+    ranked = ranked if ranked is not None else standings(game, runs)
     figures = {"territory": _territory_plot(series, game), "standing": _standing_plot(ranked)}
     markdown = _markdown(game, ranked, orders, captures)
     (directory / "debrief.md").write_text(markdown, encoding="utf-8")
@@ -136,6 +166,8 @@ def _markdown(game: Game, ranked: list[Standing], orders: pd.DataFrame, captures
     ]
     lines += [f"- {standing.sentence()}" for standing in ranked]
     lines += [
+        "",
+        benchmark_note(game),
         "",
         "![standing](standing.png)",
         "",

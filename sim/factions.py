@@ -142,7 +142,8 @@ def plan_orders(
     best value per fighter needed that it could carry through with its reserve. Attacks
     go only where `allowed` (F, P) says: everywhere for the doctrine, the objectives for
     a faction under orders (`ordered`, see `sim.orders`), which opens them whatever they
-    need of its reserve.
+    need of its reserve, whatever `max_offensives` and the attacks it has under way
+    elsewhere (the objectives are its slots: `sim.orders` caps how many).
     """
     n_factions, n_places = forces.shape
     orders = np.zeros((n_factions, n_places))
@@ -166,10 +167,11 @@ def plan_orders(
             f, orders, offence, enemies, forces, incoming, controller, hostile, supplied,
             reachable, allowed, area, terrain, attack_ratio[f], min_attack[f], scratch[0],
         )  # fmt: skip
-        if ongoing < max_offensives[f] and offence >= 1.0:
+        slots = n_places if ordered[f] else max_offensives[f] - ongoing
+        if slots > 0 and offence >= 1.0:
             willing = reserve[f] if ordered[f] else aggression[f] * reserve[f]
             _open_attacks(
-                f, orders, offence, max_offensives[f] - ongoing, willing,
+                f, orders, offence, slots, willing,
                 enemies, forces, incoming, controller, friendly, hostile, supplied, reachable,
                 allowed, area, value, terrain, starts, neighbours, attack_ratio[f], min_attack[f],
                 scratch[0], scratch[1],

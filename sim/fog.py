@@ -2,7 +2,9 @@
 
 A faction knows who holds every place (control is public), its own forces, supply and
 morale everywhere, and its enemies' forces only where it can observe them: at and next
-to the places its side holds, and where its air force struck during the turn.
+to the places its side holds, and where its air force struck during the turn. It never
+sees its enemies' morale: where it must reckon with it (the odds of an attack), it
+assumes the morale their factions start the scenario with, which the briefing states.
 """
 
 from __future__ import annotations
@@ -26,6 +28,21 @@ def observed(model: FrontlineModel, faction: str, since_day: int = 0) -> np.ndar
     struck = strikes[(strikes[:, 1] == f) & (strikes[:, 0] > since_day), 3].astype(int)
     seen[struck] = True
     return seen
+
+
+def enemies_seen(model: FrontlineModel, faction: str, place: str) -> np.ndarray | None:
+    """(F,) the enemy forces at `place` as the faction sees them, or None where it does
+    not observe the place (what it observes now, without the strikes of the turn)."""
+    p = model.map.index(place)
+    if not observed(model, faction, since_day=model.day)[p]:
+        return None
+    return np.where(model.hostile[model.faction_number(faction)], model.forces[:, p], 0.0)
+
+
+def assumed_morale(model: FrontlineModel, faction: str) -> float:
+    """The morale a faction's enemies assume it has: its morale at the start of the
+    scenario (public), as its true morale is hidden by the fog."""
+    return float(model.spec.factions[faction].morale)
 
 
 def faction_view(model: FrontlineModel, faction: str, since_day: int = 0) -> dict:

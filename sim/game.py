@@ -136,6 +136,16 @@ class Game:
             raise ValueError(f"unknown event {event!r}")
         self.pending().injected.append(event)
 
+    def injections(self) -> dict[int, list[str]]:
+        """The events the umpire injected in the turns played, by the day they happened
+        on (the day before the turn's first), so other runs can have them too."""
+        days: dict[int, list[str]] = {}
+        for turn in self.resolved_turns():
+            if turn.injected:
+                start = (turn.number - 1) * self.setup.turn_days
+                days.setdefault(start, []).extend(turn.injected)
+        return days
+
     def advance(self) -> dict[str, TurnReport]:
         """Play the current turn (teams that gave no orders hold their ground)."""
         turn = self.pending()
@@ -162,8 +172,7 @@ class Game:
 
     def _play(self, model: FrontlineModel, turn: Turn) -> dict[str, TurnReport]:
         for name in turn.injected:
-            spec = copy.deepcopy(self.scenario.spec.events[name])
-            model.apply_event(ScheduledEvent(name, model.day, spec))
+            inject_event(model, name)
         self.advice[turn.number] = {f: doctrine_orders(model, f) for f in self.factions}
         for faction in self.factions:
             give_orders(model, faction, Orders.from_dict(turn.orders.get(faction, {})))
@@ -171,6 +180,13 @@ class Game:
         for _ in range(self.setup.turn_days):
             model.step()
         return {f: before.report(model, f, turn.number) for f in self.factions}
+
+
+def inject_event(model: FrontlineModel, name: str) -> None:
+    """Have the scenario's event `name` happen now, as the umpire injects it (a copy of
+    its spec, so the scenario stays intact)."""
+    spec = copy.deepcopy(model.spec.events[name])
+    model.apply_event(ScheduledEvent(name, model.day, spec))
 
 
 class _Snapshot:

@@ -5,8 +5,10 @@ now, and how to task the faction's air support. They are checked against the fac
 means (its reserve, its supplied front, its sorties), then given to the model: attacks
 go only to the objectives (the doctrine still sizes and tops them up, and still
 defends), reinforcements leave at once along the roads, and the air tasking replaces
-the faction's targeting until new orders come. `doctrine_orders` tells what the model's
-own rules would have ordered instead, and `odds` what the model expects of an attack.
+what it names (the targeting shares, the places focused on) until new orders come.
+What is accepted is carried out: see `Orders`. `doctrine_orders` tells what the
+model's own rules would have ordered instead, and `odds` what the faction may expect of
+an attack, from what it can see (`sim.fog`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,24 @@ import math
 import numpy as np
 
 from sim.factions import plan_orders
+from sim.fog import assumed_morale, enemies_seen
 from sim.logistics import dispatch
 from sim.model import FrontlineModel
 
 
 @dataclasses.dataclass
 class Orders:
-    """One faction's orders for a turn."""
+    """One faction's orders for a turn.
+
+    Objectives (at most max(1, doctrine `max_offensives`)) are attacked as a player
+    expects: they take precedence over the faction's own attacks still under way
+    elsewhere (which, under orders, get no more forces) and over a doctrine that would
+    open none (`max_offensives` 0, or too little reserve for its `aggression`). They are
+    opened from the day's offensive budget, so a faction whose doctrine commits nothing
+    to offensives (`commit` or `aggression` 0), or that has no ground forces, is refused
+    objectives rather than silently ignoring them. `targeting` (shares summing to 1)
+    and `air_places` (weights) each replace only their own part of the air tasking.
+    """
 
     objectives: list[str] = dataclasses.field(default_factory=list)
     reinforcements: dict[str, float] = dataclasses.field(default_factory=dict)
@@ -69,9 +82,17 @@ def attack_size(model: FrontlineModel, faction: str, place: str) -> float:
     """The force the faction's doctrine would open an attack on `place` with: its
     `attack_ratio` against the defenders and the terrain, at least `min_attack`."""
     f, p = model.faction_number(faction), model.map.index(place)
-    defenders = model.forces[model.hostile[f], p].sum()
+    defenders = _defenders_seen(model, faction, place).sum()
     wanted = model.params.attack_ratio[f] * defenders * model.map.terrain[p]
     return float(max(wanted, model.params.min_attack[f]))
+
+
+def _defenders_seen(model: FrontlineModel, faction: str, place: str) -> np.ndarray:
+    """(F,) the enemy forces the faction observes at `place` (ValueError if it does not)."""
+    seen = enemies_seen(model, faction, place)
+    if seen is None:
+        raise ValueError(f"{place!r} is not observed: its defenders are unknown")
+    return seen
 
 
 def _own_side_supplied(model: FrontlineModel, f: int, p: int) -> bool:
@@ -82,16 +103,7 @@ def _own_side_supplied(model: FrontlineModel, f: int, p: int) -> bool:
 def check_orders(model: FrontlineModel, faction: str, orders: Orders) -> list[str]:
     """Every way the orders exceed the faction's means, in words (empty: they are fine)."""
     f = model.faction_number(faction)
-    problems = []
-    targets = set(attackable(model, faction))
-    limit = max(1, int(model.params.max_offensives[f]))
-    if len(orders.objectives) > limit:
-        problems.append(f"at most {limit} objectives at once, got {len(orders.objectives)}")
-    problems += [
-        f"objective {place!r} cannot be attacked (not an enemy place next to supplied ground)"
-        for place in orders.objectives
-        if place not in targets
-    ]
+    problems = _check_objectives(model, faction, orders.objectives)
     total = 0.0
     for place, amount in orders.reinforcements.items():
         if place not in model.map.names:
@@ -108,6 +120,35 @@ def check_orders(model: FrontlineModel, faction: str, orders: Orders) -> list[st
             f"reinforcements ({total:,.0f}) exceed the reserve ({model.reserve[f]:,.0f})"
         )
     problems += _check_air(model, f, orders)
+    return problems
+
+
+def max_objectives(model: FrontlineModel, faction: str) -> int:
+    """How many objectives the faction may be given at once: its doctrine's
+    `max_offensives`, at least one (an ordered attack opens even where the doctrine
+    would open none)."""
+    return max(1, int(model.params.max_offensives[model.faction_number(faction)]))
+
+
+def _check_objectives(model: FrontlineModel, faction: str, objectives: list[str]) -> list[str]:
+    """Why the objectives would not be attacked as ordered (empty: they will be)."""
+    if not objectives:
+        return []
+    f, params = model.faction_number(faction), model.params
+    if not params.ground[f]:
+        return ["this faction has no ground forces to attack with"]
+    if params.commit[f] * params.aggression[f] <= 0:
+        return ["this faction's doctrine commits nothing to attacks (commit or aggression 0)"]
+    limit = max_objectives(model, faction)
+    problems = []
+    if len(objectives) > limit:
+        problems.append(f"at most {limit} objectives at once, got {len(objectives)}")
+    targets = set(attackable(model, faction))
+    problems += [
+        f"objective {place!r} cannot be attacked (not an enemy place next to supplied ground)"
+        for place in objectives
+        if place not in targets
+    ]
     return problems
 
 
@@ -148,8 +189,10 @@ def give_orders(model: FrontlineModel, faction: str, orders: Orders) -> None:
     dispatch(amounts, model.day, model.travel, model.transit, model.incoming, model.reserve)
     if orders.targeting or orders.air_places:
         air = model.factions[f].own_spec().air
-        air.targeting = dict(orders.targeting) or air.targeting
-        air.place_weights = dict(orders.air_places)
+        if orders.targeting:
+            air.targeting = dict(orders.targeting)
+        if orders.air_places:
+            air.place_weights = dict(orders.air_places)
         model.refresh_parameters(rear=False)
 
 
@@ -178,20 +221,22 @@ def doctrine_orders(model: FrontlineModel, faction: str) -> Orders:
 
 
 def odds(model: FrontlineModel, faction: str, place: str, attackers: float) -> dict:
-    """What the model expects if `attackers` of the faction fight the defenders of `place`
-    to the end (Lanchester square law, current fire, no reinforcements or air)."""
+    """What the faction may expect if `attackers` of it fight the defenders of `place` to
+    the end (Lanchester square law, current fire, no reinforcements or air).
+
+    Only from what it can see (`sim.fog`), so the odds leak nothing the fog hides: the
+    defenders it observes there (ValueError where it observes none), and for their
+    hidden morale the morale their factions start the scenario with (`assumed_morale`,
+    returned so the page can say so)."""
     f, p = model.faction_number(faction), model.map.index(place)
-    defenders_mask = model.hostile[f] & (model.forces[:, p] > 0)
-    defenders = float(model.forces[defenders_mask, p].sum())
-    morale_weight = model.spec.combat.morale_weight
-    own_fire = model.params.lethality[f] * (1 + morale_weight * (model.base_morale[f] - 0.5))
-    own_fire /= model.map.terrain[p]
-    their_fire = 0.0
-    if defenders > 0:
-        weights = model.forces[defenders_mask, p] / defenders
-        lethality = model.params.lethality[defenders_mask]
-        morale = model.morale[defenders_mask, p]
-        their_fire = float((weights * lethality * (1 + morale_weight * (morale - 0.5))).sum())
+    seen = _defenders_seen(model, faction, place)
+    defenders = float(seen.sum())
+    present = [model.factions[g] for g in np.flatnonzero(seen > 0)]
+    assumed = {x.key: assumed_morale(model, x.key) for x in present}
+    own_fire = _fire(model, f, model.base_morale[f]) / model.map.terrain[p]
+    their_fire = sum(
+        seen[x.index] / defenders * _fire(model, x.index, assumed[x.key]) for x in present
+    )
     strength = own_fire * attackers**2 - their_fire * defenders**2
     wins = strength > 0 or defenders == 0
     if defenders == 0:
@@ -205,4 +250,11 @@ def odds(model: FrontlineModel, faction: str, place: str, attackers: float) -> d
         "force_ratio": attackers / defenders if defenders else math.inf,
         "attacker_wins": bool(wins),
         "survivors": survivors,
+        "assumed_morale": assumed,
     }
+
+
+def _fire(model: FrontlineModel, f: int, morale: float) -> float:
+    """Faction f's fire per fighter at this morale (its lethality, morale-weighted)."""
+    weight = model.spec.combat.morale_weight
+    return float(model.params.lethality[f] * (1 + weight * (morale - 0.5)))

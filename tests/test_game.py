@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sim.game import Game, GameSetup, holdings
@@ -142,3 +143,28 @@ def test_turn_reports_do_not_give_a_zero_force_ratio_for_attackers_arriving_late
     assert "undefended at the start of the turn" in text
     report.places_won[0]["ratio"] = 2.5
     assert "force ratio at the start of the turn 2.5:1" in "\n".join(report.lines())
+
+
+def test_the_benchmark_runs_have_the_events_the_umpire_injected(tmp_path):
+    """The team is placed among runs of the same war: the injected events happen in them
+    on the same days (here blue's air surge, due on day 60, from day 0)."""
+    from sim.debrief import benchmark_run, standings, write_debrief
+    from sim.model import FrontlineModel
+
+    game = Game(setup())
+    game.inject("air_surge")
+    game.advance()
+    game.advance()
+    assert game.injections() == {0: ["air_surge"]}
+    seed = 11
+    run = benchmark_run(game, seed)
+    plain = FrontlineModel(game.scenario, seed=seed, days=10)
+    plain.run_model()
+    assert run.day == 10 and run.event_log == [(0, "air_surge")]
+    assert run.params.sorties[run.faction_number("blue")] == 20
+    assert run.strike_log()[:, 4].sum() > plain.strike_log()[:, 4].sum()
+    (blue, red) = standings(game, runs=2)
+    seeds = np.random.SeedSequence(3).generate_state(2)
+    assert list(red.simulated) == [holdings(benchmark_run(game, int(s)), "red") for s in seeds]
+    html = write_debrief(game, tmp_path, runs=2, ranked=[blue, red]).read_text()
+    assert "injected events on the same days: air_surge (day 0)" in html

@@ -129,3 +129,65 @@ def test_reinforceable_places_and_the_doctrines_attack_size(valley):
     defenders = valley.forces[valley.hostile[blue], valley.map.index(target)].sum()
     expected = max(2.0 * defenders * valley.map.terrain[valley.map.index(target)], 100.0)
     assert attack_size(valley, "blue", target) == pytest.approx(expected)
+
+
+def test_odds_shown_to_a_team_use_only_what_its_fog_shows(valley_path):
+    """The defenders' true morale is hidden: two wars that differ only in it give the
+    same odds, with the morale assumed (the scenario's starting one) said."""
+    estimates = []
+    for hidden in (0.05, 0.95):
+        model = FrontlineModel(load_scenario(valley_path), seed=5, days=40)
+        model.morale[model.faction_number("red"), model.map.index("Rivertown")] = hidden
+        estimates.append(odds(model, "blue", "Rivertown", 3000.0))
+    assert estimates[0] == estimates[1]
+    assert estimates[0]["assumed_morale"] == {"red": 0.6}
+    assert estimates[0]["defenders"] == 2000.0
+    with pytest.raises(ValueError, match="not observed"):
+        odds(model, "blue", "Market", 3000.0)  # deep in Red's ground
+
+
+def _two_front_table(max_offensives: int, aggression: float = 0.5) -> dict:
+    """Blue, from Camp, may attack Red's Fort; with one offensive allowed it already has
+    one under way at Red's Keep (which, under orders, it no longer tops up)."""
+    table = duel_table(defenders=250.0, attackers=0.0, days=5)
+    table["map"]["places"]["Keep"] = {"x": 10.0, "y": 10.0, "controller": "red"}
+    table["map"]["roads"].append({"from": "Keep", "to": "Camp", "km": 10.0})
+    table["factions"]["red"]["forces"]["Keep"] = 250.0
+    table["factions"]["blue"].update(
+        reserve=5000.0,
+        forces={"Keep": 300.0} if max_offensives else {},
+        doctrine={"aggression": aggression, "max_offensives": max_offensives},
+    )
+    return table
+
+
+@pytest.mark.parametrize("max_offensives", [0, 1], ids=["no-offensives", "slot-taken"])
+def test_an_accepted_objective_is_attacked_whatever_the_doctrines_slots(max_offensives):
+    model = build(_two_front_table(max_offensives))
+    orders = Orders(objectives=["Fort"])
+    assert check_orders(model, "blue", orders) == []
+    give_orders(model, "blue", orders)
+    model.step()
+    blue, fort = model.faction_number("blue"), model.map.index("Fort")
+    assert model.incoming[blue, fort] + model.forces[blue, fort] > 0
+
+
+def test_objectives_a_doctrine_could_not_carry_out_are_refused():
+    model = build(_two_front_table(1, aggression=0.0))
+    assert check_orders(model, "blue", Orders(objectives=["Fort"])) == [
+        "this faction's doctrine commits nothing to attacks (commit or aggression 0)"
+    ]
+    assert check_orders(model, "blue", Orders()) == []
+
+
+def test_air_tasking_changes_only_what_it_names(valley):
+    blue, rivertown = valley.faction_number("blue"), valley.map.index("Rivertown")
+    valley.factions[blue].own_spec().air.place_weights = {"Rivertown": 3.0}
+    valley.refresh_parameters(rear=False)
+    give_orders(valley, "blue", Orders(targeting={"red": 0.5, "green": 0.5}))
+    assert valley.params.air_weight[blue, rivertown] == 3.0
+    assert valley.params.targeting[blue, valley.faction_number("green")] == 0.5
+    give_orders(valley, "blue", Orders(air_places={"Hilltop": 5.0}))
+    assert valley.params.targeting[blue, valley.faction_number("green")] == 0.5
+    assert valley.params.air_weight[blue, rivertown] == 1.0
+    assert valley.params.air_weight[blue, valley.map.index("Hilltop")] == 5.0

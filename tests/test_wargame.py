@@ -10,6 +10,7 @@ import json
 import re
 import sqlite3
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -264,6 +265,24 @@ def test_orders_beyond_the_means_show_the_engines_problems_then_a_valid_submissi
     rc.close()
 
 
+def test_the_odds_shown_to_a_team_do_not_reveal_the_defenders_hidden_morale(store):
+    """Two games that differ only in the hidden morale of Rivertown's defenders show
+    team A the same odds and costs, and say what morale they assume."""
+    shown = []
+    for hidden in (0.05, 0.95):
+        setup = GameSetup(scenario=VALLEY, seed=3, turn_days=5, teams={"A": "blue", "B": "red"})
+        game_id, codes = games.create(setup)
+        model = games.store().game(game_id).model
+        model.morale[model.faction_number("red"), model.map.index("Rivertown")] = hidden
+        rc = join(codes["A"])
+        rc.find(v.Select, label="Places to attack").widget.v_model = ["Rivertown"]
+        page = html_of(rc)
+        shown.append(re.findall(r"Rivertown \(held by.*|<b>Cost</b>.*", page))
+        rc.close()
+    assert len(shown[0]) == 2 and shown[0] == shown[1]
+    assert "their morale unseen, assumed as at the start (red 0.60)" in "\n".join(shown[0])
+
+
 def test_air_tasking_shares_must_sum_to_one(game):
     game_id, codes = game
     rc = join(codes["A"])
@@ -374,9 +393,12 @@ def test_a_team_cannot_use_the_umpires_controls(game):
 # --- the after-action review ------------------------------------------------------------
 
 
-def test_review_replays_the_game_and_places_each_team(game, monkeypatch):
+def test_review_replays_the_game_and_places_each_team(game, monkeypatch, tmp_path):
     game_id, codes = game
     monkeypatch.setattr(game_review, "BENCHMARK_RUNS", 6)
+    scratch = tmp_path / "scratch"  # the temporary folders of the downloads, watched
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     store = games.store()
     for _ in range(3):
         for code in ("A", "B"):
@@ -410,4 +432,6 @@ def test_review_replays_the_game_and_places_each_team(game, monkeypatch):
 
     names = zipfile.ZipFile(io.BytesIO(game_review.data_zip(data))).namelist()
     assert {"captures.csv", "captures.parquet", "orders.csv", "timeseries.parquet"} <= set(names)
+    assert not list(scratch.iterdir())  # the debrief's folder is gone
+    assert "as written (no event was injected)" in html_of(umpire)
     umpire.close()
