@@ -34,9 +34,8 @@ def verdict_table(view: SweepView) -> str:
             f'<tr title="{esc(r.sentence())}"><td><b>{esc(r.name)}</b><br><small>'
             f"{esc(described.get(r.name, {}).get('description', ''))}</small></td>"
             f'<td style="color:{colour}"><b>{esc(r.verdict)}</b>{esc(points)}</td>'
-            f"<td>{r.difference:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}]</td>"
-            f"<td>{r.cliffs_delta:+.2f}</td><td>{r.p_value:.3g}</td>"
-            f"<td>{esc(r.variant)} {esc(r.expect)} than {esc(r.baseline)} in "
+            + _statistics_cells(r)
+            + f"<td>{esc(r.variant)} {esc(r.expect)} than {esc(r.baseline)} in "
             f"<code>{esc(r.metric)}</code> (n = {r.n_variant} vs {r.n_baseline})</td></tr>"
         )
     header = (
@@ -44,6 +43,16 @@ def verdict_table(view: SweepView) -> str:
         "<th>Cliff's delta</th><th>p</th><th>predicted</th></tr>"
     )
     return f'<table class="fl-table fl-verdicts">{header}{"".join(rows)}</table>'
+
+
+def _statistics_cells(r) -> str:
+    """The difference, effect size and p of a comparison (dashes when it lacks data)."""
+    if r.insufficient:
+        return "<td>–</td><td>–</td><td>–</td>"
+    return (
+        f"<td>{r.difference:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}]</td>"
+        f"<td>{r.cliffs_delta:+.2f}</td><td>{r.p_value:.3g}</td>"
+    )
 
 
 def summary_html(view: SweepView) -> str:
