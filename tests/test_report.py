@@ -291,6 +291,7 @@ def test_thin_comparisons_do_not_stop_the_report_or_the_compare_page(
     assert report.html.is_file()
     html = verdict_table(open_sweep(directory))
     assert html.count(INSUFFICIENT) >= len(expected)
+    assert "nan" not in html
 
 
 def test_fan_chart_bands_are_the_quantiles_of_the_whole_table(swept):
