@@ -6,27 +6,41 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import games
 import solara
 
 
-def use_game_version(game_id: str) -> int:
-    """The game's version, updated from a background thread that waits for changes
-    (woken at once by `games.board`, and at least every POLL_SECONDS)."""
-    version, set_version = solara.use_state(games.board.version(game_id))
+def use_game_notice(game_id: str, read: Callable[[str], int]) -> int:
+    """`read(game_id)`, a number of the game's board (its version or its war number),
+    kept current by a background thread woken at every change of the game (by
+    `games.board`, and at least every POLL_SECONDS). The component redraws only when that
+    number changes, so that what depends on the war alone is not redrawn at every
+    submission."""
+    value, set_value = solara.use_state(read(game_id))
 
     def watch(cancel: threading.Event):
         seen = games.board.version(game_id)
-        set_version(seen)
+        set_value(read(game_id))
         while not cancel.is_set():
             now = games.board.wait(game_id, seen, games.POLL_SECONDS)
             if now != seen and not cancel.is_set():
                 seen = now
-                set_version(now)
+                set_value(read(game_id))
 
     solara.use_thread(watch, dependencies=[game_id], intrusive_cancel=False)
-    return version
+    return value
+
+
+def use_game_version(game_id: str) -> int:
+    """The game's version: it changes at every change of the game."""
+    return use_game_notice(game_id, games.board.version)
+
+
+def use_game_war(game_id: str) -> int:
+    """The game's war number: it changes when a turn is played or taken back."""
+    return use_game_notice(game_id, games.board.war)
 
 
 def remaining(deadline: float | None) -> str:

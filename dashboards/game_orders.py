@@ -155,34 +155,17 @@ def orders_of(draft: dict) -> Orders:
 def OrdersForm(access: Access, means: Means, turn: int, submitted: dict | None):
     """The orders of `access`'s faction for `turn`; Submit sends them to the umpire."""
     draft = solara.use_reactive(draft_from(submitted, means))
-    problems, set_problems = solara.use_state([])
-    note, set_note = solara.use_state("")
     place, set_place = solara.use_state(None)
     amount, set_amount = solara.use_state(500.0)
 
     def fresh():  # a new turn: start again from what was submitted (nothing, usually)
         draft.set(draft_from(submitted, means))
-        set_problems([])
-        set_note("")
 
     solara.use_effect(fresh, [turn, means.faction])
     d = draft.value
 
     def change(**fields):
         draft.set({**draft.value, **fields})
-
-    def submit():
-        try:
-            found = games.submit(access, orders_of(draft.value))
-        except games.RefusedError as error:
-            found = [str(error)]
-        set_problems(found)
-        set_note(
-            ""
-            if found
-            else f"Orders for turn {turn} received. You may change them until "
-            "the umpire plays the turn."
-        )
 
     with solara.Column(classes=["fl-orders", f"fl-orders-{means.faction}"], style="gap: 2px"):
         solara.HTML("h3", f"Orders for turn {turn}")
@@ -311,17 +294,7 @@ def OrdersForm(access: Access, means: Means, turn: int, submitted: dict | None):
             f"of a reserve of {means.reserve:,.0f}",
             classes=["fl-cost-line"],
         )
-        with solara.Row(style="gap: 8px; align-items: center"):
-            solara.Button("Submit orders", color="primary", icon_name="mdi-send", on_click=submit)
-            solara.Button(
-                "Hold (no attacks)",
-                text=True,
-                on_click=lambda: draft.set({**draft_from(None, means), "objectives": []}),
-            )
-        if problems:
-            ProblemList(problems, "Not submitted: the orders exceed your means")
-        if note:
-            solara.HTML("div", esc(note), classes=["fl-submitted"])
+        SubmitControls(access, means, turn, draft)
         with solara.Details(summary="What would your doctrine order?"):
             doc = means.doctrine
             sent = ", ".join(f"{a:,.0f} to {esc(p)}" for p, a in doc.reinforcements.items())
@@ -330,3 +303,34 @@ def OrdersForm(access: Access, means: Means, turn: int, submitted: dict | None):
                 f"<small>Attack: {esc(', '.join(doc.objectives) or 'nothing new')}. "
                 f"Reinforce: {sent or 'nothing'}.</small>",
             )
+
+
+@solara.component
+def SubmitControls(access: Access, means: Means, turn: int, draft: solara.Reactive):
+    """Submit and Hold, and what came of the last submission: the engine's problems or a
+    receipt. A component of its own, so that a submission redraws only this."""
+    (problems, note), set_outcome = solara.use_state(((), ""))
+    solara.use_effect(lambda: set_outcome(((), "")), [turn, means.faction])
+
+    def submit():
+        try:
+            found = games.submit(access, orders_of(draft.value))
+        except games.RefusedError as error:
+            found = [str(error)]
+        receipt = (
+            f"Orders for turn {turn} received. You may change them until the umpire plays the turn."
+        )
+        set_outcome((tuple(found), "" if found else receipt))
+
+    with solara.Column(style="gap: 0"):  # one root, so that the buttons keep their widgets
+        with solara.Row(style="gap: 8px; align-items: center"):
+            solara.Button("Submit orders", color="primary", icon_name="mdi-send", on_click=submit)
+            solara.Button(
+                "Hold (no attacks)",
+                text=True,
+                on_click=lambda: draft.set({**draft_from(None, means), "objectives": []}),
+            )
+        if problems:
+            ProblemList(list(problems), "Not submitted: the orders exceed your means")
+        if note:
+            solara.HTML("div", esc(note), classes=["fl-submitted"])

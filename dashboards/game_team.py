@@ -66,10 +66,17 @@ def picture(access: Access, painters: dict) -> TeamPicture:
         )
 
 
-def standing(access: Access) -> tuple[games.Status, dict | None]:
-    """Where the game stands and the team's orders for this turn, if given (cheap)."""
+def standing(access: Access) -> games.Status:
+    """Where the game stands: the turn, who has submitted (cheap)."""
     with games.reading(access.game_id) as game:
-        return games.status(game), game.pending().orders.get(access.faction)
+        return games.status(game)
+
+
+def opening(access: Access) -> tuple[int, dict | None]:
+    """The turn being prepared and the team's orders for it so far, if any (a page opened
+    after submitting starts from them)."""
+    with games.reading(access.game_id) as game:
+        return game.pending().number, game.pending().orders.get(access.faction)
 
 
 def forces_table(view: dict) -> str:
@@ -120,13 +127,34 @@ def reports_html(reports) -> str:
 
 @solara.component
 def TeamView(access: Access, on_leave):
-    """The page of one team: only its own faction, only what it can see."""
-    version = game_live.use_game_version(access.game_id)
-    war = (games.board.war(access.game_id), games.store().game(access.game_id))
+    """The page of one team: only its own faction, only what it can see. Redrawn when a
+    turn is played or taken back; the bar alone follows every change (a submission)."""
+    war = (game_live.use_game_war(access.game_id), games.store().game(access.game_id))
     painters = solara.use_memo(dict, [access.game_id])
     shown = solara.use_memo(lambda: picture(access, painters), [access, *war])
-    status, submitted = solara.use_memo(lambda: standing(access), [access, version, *war])
+    turn, submitted = solara.use_memo(lambda: opening(access), [access, *war])
     view = shown.view
+    TeamBar(access, shown.color, shown.label, on_leave)
+    solara.HTML(
+        "div",
+        f"Reserve <b class='fl-reserve'>{view['reserve']:,.0f}</b> · morale "
+        f"<b>{view['morale']:.2f}</b>"
+        + (f" · air: {view['sorties_per_day']:g} sorties a day" if view["sorties_per_day"] else ""),
+        classes=["fl-means"],
+    )
+    with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 16px"):
+        TeamMap(shown.legend, shown.svg)
+        with solara.Column(style="min-width: 360px; flex: 1"):
+            OrdersForm(access, shown.means, turn, submitted)
+    TeamTables(shown)
+
+
+@solara.component
+def TeamBar(access: Access, color: str, label: str, on_leave):
+    """The team, the turn, whether its orders are in and how many teams the umpire waits
+    for, the countdown: redrawn at every change of the game."""
+    version = game_live.use_game_version(access.game_id)
+    status = solara.use_memo(lambda: standing(access), [access, version])
     done = access.faction in status.submitted
     waiting = len(status.teams) - len(status.submitted)
     with solara.Row(
@@ -134,8 +162,8 @@ def TeamView(access: Access, on_leave):
     ):
         solara.HTML(
             "span",
-            f'<span class="fl-swatch" style="background:{esc(shown.color)}"></span>'
-            f"<b>Team {esc(access.team)}</b>: {esc(shown.label)} · {esc(status.title)}",
+            f'<span class="fl-swatch" style="background:{esc(color)}"></span>'
+            f"<b>Team {esc(access.team)}</b>: {esc(label)} · {esc(status.title)}",
             classes=["fl-team-name"],
         )
         game_live.Clock(status)
@@ -147,18 +175,6 @@ def TeamView(access: Access, on_leave):
         solara.HTML("span", esc(state), classes=["fl-state", "fl-done" if done else "fl-todo"])
         game_live.Countdown(access.game_id, version)
         solara.Button("Leave", icon_name="mdi-logout", text=True, on_click=on_leave)
-    solara.HTML(
-        "div",
-        f"Reserve <b class='fl-reserve'>{view['reserve']:,.0f}</b> · morale "
-        f"<b>{view['morale']:.2f}</b>"
-        + (f" · air: {view['sorties_per_day']:g} sorties a day" if view["sorties_per_day"] else ""),
-        classes=["fl-means"],
-    )
-    with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 16px"):
-        TeamMap(shown.legend, shown.svg)
-        with solara.Column(style="min-width: 360px; flex: 1"):
-            OrdersForm(access, shown.means, status.turn, submitted)
-    TeamTables(shown)
 
 
 @solara.component

@@ -34,6 +34,20 @@ def teams_table(status: games.Status) -> str:
     )
 
 
+def event_items(access: Access) -> list[dict]:
+    """The scenario's events, as the umpire may inject them."""
+    with games.reading(access.game_id) as game:
+        return [
+            {
+                "text": (
+                    f"{name}{'' if e.enabled else ' (off in this scenario)'}: {e.description or ''}"
+                )[:120],
+                "value": name,
+            }
+            for name, e in game.scenario.spec.events.items()
+        ]
+
+
 @solara.component
 def UmpireView(access: Access, on_leave):
     """The umpire's page of a game."""
@@ -50,20 +64,10 @@ def UmpireView(access: Access, on_leave):
 
     def read():
         with games.reading(access.game_id) as game:
-            spec = game.scenario.spec.events
-            events = [
-                {
-                    "text": (
-                        f"{name}{'' if e.enabled else ' (off in this scenario)'}: "
-                        f"{e.description or ''}"
-                    )[:120],
-                    "value": name,
-                }
-                for name, e in spec.items()
-            ]
-            return games.status(game), game.model, events
+            return games.status(game), game.model
 
-    status, model, events = solara.use_memo(read, [access, version, *war])
+    status, model = solara.use_memo(read, [access, version, *war])
+    events = solara.use_memo(lambda: event_items(access), [access])
     painter = solara.use_memo(lambda: MapPainter(model), [model])
     # the whole war, drawn again only when a turn is played or taken back
     shown = solara.use_memo(
