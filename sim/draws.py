@@ -2,9 +2,10 @@
 
 Handing a numpy Generator to a compiled kernel costs tens of microseconds per call, more
 than a whole day of the model. So each day the model draws one seed from its own
-generator (`model.rng`) and seeds the kernels' generator with it; every draw of that
-day then follows from the model's seed, serial or parallel, on any machine. (The
-kernels' generator is per thread, and a model's day runs in one thread.)
+generator (`model.rng`) and the compiled day (`sim.day.advance_day`) seeds the kernels'
+generator with it first; every draw of that day then follows from the model's seed,
+serial or parallel, on any machine. (The kernels' generator is per thread, and a model's
+day runs in one thread.)
 """
 
 from __future__ import annotations
@@ -13,12 +14,6 @@ import numpy as np
 from numba import njit
 
 SEED_BOUND = 2**32
-
-
-@njit(cache=True)
-def seed_kernels(seed):
-    """Seed the generator the kernels draw from."""
-    np.random.seed(seed)
 
 
 @njit(cache=True)

@@ -27,7 +27,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from sim import draws, logistics
-from sim.day import advance_day, tally_day
+from sim.day import DayArrays, advance_day, tally_day
 from sim.events import EventQueue, ScheduledEvent
 from sim.factions import Faction, FactionParameters
 from sim.scenario import Scenario
@@ -227,11 +227,11 @@ class FrontlineModel(mesa.Model):
     def step(self) -> None:
         """Advance the war by one day."""
         self.day += 1
-        draws.seed_kernels(self.rng.bit_generator.random_raw() % draws.SEED_BOUND)
+        seed = self.rng.bit_generator.random_raw() % draws.SEED_BOUND
         for event in self._events.pop_due(self.day):
             self.apply_event(event)
         strikes, taken = advance_day(
-            self.day, self.deterministic, self._supply_stale, *self._day_arrays
+            self.day, seed, self.deterministic, self._supply_stale, self._day_arrays
         )
         self._supply_stale = False
         if strikes:
@@ -243,12 +243,12 @@ class FrontlineModel(mesa.Model):
             self.running = False
 
     def _bind_day_arrays(self) -> None:
-        """The arrays the compiled day works on, in its argument order. Gathered once, not
-        every day (60 attribute look-ups a day cost more than a tenth of the day); the
-        state arrays are changed in place, so only a parameter refresh gathers them again.
+        """The arrays the compiled day works on, in the order of `day.DAY_ARRAYS`. Gathered
+        once, not every day (60 attribute look-ups a day cost more than a tenth of the day);
+        the state arrays are changed in place, so only a parameter refresh gathers them again.
         """
         p, b, m, c = self.params, self._buffers, self.map, self.spec.combat
-        self._day_arrays = (
+        self._day_arrays = DayArrays(
             self.controller, self.forces, self.morale, self.reserve, self.base_morale,
             self.incoming, self.transit, self.supplied, self.engaged,
             m.population, m.terrain, m.region, self.value, self.vital, m.neighbours_start,
