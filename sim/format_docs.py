@@ -71,7 +71,13 @@ command that repeats it alone. Metric names: the standard ones of every run
 `front_length_km`, `captures`, `strike_share.A.T` for air force A and target T) and
 those of the scenario's `[metrics]` table. A comparison is supported when the test's
 p < 0.05 and the bootstrap 95 % interval of the difference lies on the predicted side
-of zero, contradicted when the interval lies on the other side, inconclusive otherwise.
+of zero, contradicted when the interval lies on the other side, inconclusive otherwise;
+with fewer than two finished runs on a side (a variant whose runs failed, a sweep stopped
+early, a metric a run cannot define) it has insufficient data, said with the counts, and
+the rest of the report is written. `frontline validate` checks, before anything runs,
+every design value against each variant's scenario (both ends of a range, each grid
+value), the recorded metric names against those the variants' runs produce, and that the
+compared metrics are recorded.
 
 Example: `experiments/quick.toml`.
 """
