@@ -63,6 +63,14 @@ structref.define_proxy(DayArrays, DayArraysType, list(DAY_ARRAYS))
 
 
 @njit(cache=True)
+def day_arrays(values):
+    """A DayArrays of `values` (a tuple in the order of DAY_ARRAYS). Compiled and cached
+    here: DayArrays(...) called from Python compiles its constructor afresh in every
+    process, about 2.5 s."""
+    return DayArrays(*values)
+
+
+@njit(cache=True)
 def advance_day(day, seed, deterministic, refresh_supply, w):
     """Advance every array of `w` (a DayArrays) by one day, every draw following from
     `seed`; return (strikes logged, places taken)."""

@@ -27,7 +27,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from sim import draws, logistics
-from sim.day import DayArrays, advance_day, tally_day
+from sim.day import advance_day, day_arrays, tally_day
 from sim.events import EventQueue, ScheduledEvent
 from sim.factions import Faction, FactionParameters
 from sim.scenario import Scenario
@@ -248,7 +248,7 @@ class FrontlineModel(mesa.Model):
         the state arrays are changed in place, so only a parameter refresh gathers them again.
         """
         p, b, m, c = self.params, self._buffers, self.map, self.spec.combat
-        self._day_arrays = DayArrays(
+        self._day_arrays = day_arrays((
             self.controller, self.forces, self.morale, self.reserve, self.base_morale,
             self.incoming, self.transit, self.supplied, self.engaged,
             m.population, m.terrain, m.region, self.value, self.vital, m.neighbours_start,
@@ -263,7 +263,7 @@ class FrontlineModel(mesa.Model):
             self.ledger.recruited, self.ledger.deserted, self.routs, self.ledger.combat_losses,
             self.ledger.strike_losses, b.strike_losses, b.combat_losses, b.morale_hit,
             b.strikes_received, b.strike_log, b.captures, self.tally,
-        )  # fmt: skip
+        ))  # fmt: skip
 
     def _record_captures(self, captures: np.ndarray) -> None:
         """Log the day's captures and move the winners' and losers' baseline morale."""
