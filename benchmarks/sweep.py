@@ -42,6 +42,7 @@ def throughput(replicates: int, workers: int) -> bool:
     plan = experiment.plan(replicates)
     scenarios = list(experiment.scenarios.values())
     seeds = sorted({task.seed for task in plan})[:replicates]
+    FrontlineModel(scenarios[0], days=1).run_model()  # compile (or load) the kernels first
     with tempfile.TemporaryDirectory() as directory:
         start = time.perf_counter()
         result = sweep(experiment, Path(directory) / "out", replicates=replicates,
