@@ -234,7 +234,9 @@ def analyse(directory: Path) -> tuple[dict, pd.DataFrame, list[ComparisonResult]
     """The manifest, the stored runs and every comparison's statistics."""
     store = ResultStore(directory)
     manifest = store.manifest()
-    runs = store.read("runs")
+    # in the plan's order, not the order the runs finished in: resampling then gives the
+    # same intervals for the same rows, whatever the workers
+    runs = store.read("runs").sort_values(["variant", "point", "replicate"], ignore_index=True)
     if runs.empty:
         raise InputError([Problem(Path(directory), "runs", "no finished runs in this directory")])
     finished = runs[runs["status"] == "ok"]

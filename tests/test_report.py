@@ -234,6 +234,34 @@ def rewrite_runs(directory: Path, change) -> None:
         change(pd.read_parquet(part)).to_parquet(part, index=False)
 
 
+def test_the_report_does_not_depend_on_the_order_runs_finished_in(swept, tmp_path):
+    """Parallel workers store runs in the order they finish; the intervals come from
+    resampling, so the report must read them in the plan's order."""
+
+    def spread(runs: pd.DataFrame) -> pd.DataFrame:
+        """Ten times the runs, with distinct values: enough for the order to matter."""
+        runs = pd.concat(
+            [runs.assign(replicate=runs["replicate"] + 3 * k) for k in range(10)],
+            ignore_index=True,
+        )
+        runs["run_id"] = runs["variant"] + "/0/" + runs["replicate"].astype(str)
+        for column in [c for c in runs if c.startswith("metric.")]:
+            runs[column] = (runs["replicate"] ** 1.5 + runs["variant"].str.len()).astype(float)
+        return runs
+
+    reports = []
+    for name, order in (
+        ("plan", spread),
+        ("finished", lambda r: spread(r).sample(frac=1.0, random_state=7)),
+    ):
+        directory = tmp_path / name
+        shutil.copytree(swept, directory)
+        rewrite_runs(directory, order)
+        text = write_report(directory).markdown.read_text(encoding="utf-8")
+        reports.append(text.replace(str(directory), "DIR"))
+    assert reports[0] == reports[1]
+
+
 def fail_no_air(runs: pd.DataFrame) -> pd.DataFrame:
     """Every no_air run failed: an error, no metrics."""
     failed = runs["variant"] == "no_air"
