@@ -192,6 +192,9 @@ def _store_runs(
 ) -> int:
     """Store finished runs batch by batch, with a progress bar; return how many failed."""
     failed = 0
+    # no tqdm monitor thread: local workers are forked from this process when the first
+    # run is handed out, and forking a process that runs other threads can deadlock
+    tqdm.monitor_interval = 0
     with tqdm(total=planned, initial=done, unit="run", disable=not progress, smoothing=0.05) as bar:
         for batch in _batches(outputs):
             store.append(*_frames(batch))

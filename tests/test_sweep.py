@@ -155,6 +155,26 @@ def test_an_unreachable_scheduler_is_reported_before_anything_is_written(
     assert not (tmp_path / "out").exists()
 
 
+def test_workers_are_not_forked_beside_the_progress_bar_thread(serial, tmp_path, monkeypatch):
+    """Forking a process that runs other threads can deadlock the child: the progress
+    bar must not start its monitor thread before the workers are forked."""
+    import threading
+
+    import sim.sweep
+
+    experiment, _ = serial
+    at_fork = []
+    on_processes = sim.sweep._on_processes
+
+    def spy(tasks, workers):
+        at_fork.extend(t.name for t in threading.enumerate())
+        yield from on_processes(tasks, workers)
+
+    monkeypatch.setattr(sim.sweep, "_on_processes", spy)
+    sweep(experiment, tmp_path / "out", workers=2, progress=True)
+    assert at_fork and "tqdm_monitor" not in at_fork
+
+
 def test_a_second_sweep_into_a_full_directory_is_refused(serial):
     experiment, directory = serial
     before = sorted(p.stat().st_mtime_ns for p in directory.rglob("*"))
