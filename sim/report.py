@@ -230,13 +230,23 @@ class Report:
     comparisons: list[ComparisonResult]
 
 
+def in_plan_order(runs: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    """The runs in the sweep's plan order (variant as listed, design point, replicate), not
+    in the order they finished: resampling then gives the same intervals for the same rows,
+    whatever the workers, and tables list the runs as planned."""
+    rank = {name: i for i, name in enumerate(variants)}
+    return runs.sort_values(
+        ["variant", "point", "replicate"],
+        key=lambda column: column.map(rank) if column.name == "variant" else column,
+        ignore_index=True,
+    )
+
+
 def analyse(directory: Path) -> tuple[dict, pd.DataFrame, list[ComparisonResult]]:
     """The manifest, the stored runs and every comparison's statistics."""
     store = ResultStore(directory)
     manifest = store.manifest()
-    # in the plan's order, not the order the runs finished in: resampling then gives the
-    # same intervals for the same rows, whatever the workers
-    runs = store.read("runs").sort_values(["variant", "point", "replicate"], ignore_index=True)
+    runs = in_plan_order(store.read("runs"), list(manifest["variants"]))
     if runs.empty:
         raise InputError([Problem(Path(directory), "runs", "no finished runs in this directory")])
     finished = runs[runs["status"] == "ok"]
