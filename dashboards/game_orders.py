@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import games
 import solara
@@ -151,64 +152,71 @@ def orders_of(draft: dict) -> Orders:
     )
 
 
+def chosen_attacks(draft: dict, means: Means) -> list[tuple[Target, float]]:
+    """The draft's objectives that may be attacked, each with the attackers it sends (what
+    the doctrine suggests, unless the team changed it)."""
+    targets = {t.place: t for t in means.targets}
+    return [
+        (targets[place], float(draft["sizes"].get(place, targets[place].suggested)))
+        for place in draft["objectives"]
+        if place in targets
+    ]
+
+
+def amend(draft: solara.Reactive, **fields) -> None:
+    """Changes some fields of the draft (a new dict, so that the form redraws)."""
+    draft.set({**draft.value, **fields})
+
+
 @solara.component
 def OrdersForm(access: Access, means: Means, turn: int, submitted: dict | None):
-    """The orders of `access`'s faction for `turn`; Submit sends them to the umpire."""
+    """The orders of `access`'s faction for `turn`; Submit sends them to the umpire. Each
+    part of the form reads the draft itself, so that an edit redraws only those parts."""
     draft = solara.use_reactive(draft_from(submitted, means))
-    place, set_place = solara.use_state(None)
-    amount, set_amount = solara.use_state(500.0)
 
     def fresh():  # a new turn: start again from what was submitted (nothing, usually)
         draft.set(draft_from(submitted, means))
 
     solara.use_effect(fresh, [turn, means.faction])
-    d = draft.value
-
-    def change(**fields):
-        draft.set({**draft.value, **fields})
-
     with solara.Column(classes=["fl-orders", f"fl-orders-{means.faction}"], style="gap: 2px"):
         solara.HTML("h3", f"Orders for turn {turn}")
-        targets = {t.place: t for t in means.targets}
+        Objectives(access, means, turn, draft)
+        Reinforcements(means, draft)
+        if means.sorties > 0:
+            AirTasking(means, draft)
+        CostLine(means, draft)
+        SubmitControls(access, means, turn, draft)
+        DoctrineHint(means.doctrine)
+
+
+@solara.component
+def Objectives(access: Access, means: Means, turn: int, draft: solara.Reactive):
+    """The places to attack, and for each one chosen its attackers and their odds."""
+    del turn  # a new turn: the odds are read again, from the game as it now stands
+    d = draft.value
+
+    def resize(place: str) -> Callable[[float | None], None]:
+        return lambda v: amend(draft, sizes={**draft.value["sizes"], place: max(v or 0, 0)})
+
+    with solara.Column(style="gap: 2px"):
         solara.HTML(
             "div",
             f"<b>Objectives</b> <small>(at most {means.max_objectives}; your forces attack "
             "only these this turn, before any attack of theirs under way elsewhere, and "
             "still defend everywhere)</small>",
         )
-        if targets:
+        if means.targets:
             solara.SelectMultiple(
                 "Places to attack",
                 values=d["objectives"],
-                all_values=list(targets),
-                on_value=lambda v: change(objectives=list(v)),
+                all_values=[t.place for t in means.targets],
+                on_value=lambda v: amend(draft, objectives=list(v)),
                 classes=["fl-objectives"],
             )
         else:
             solara.HTML("div", "<small>No place can be attacked from your supplied ground.</small>")
-        attack_total = 0.0
-        for name in d["objectives"]:
-            target = targets.get(name)
-            if target is None:
-                continue
-            size = float(d["sizes"].get(name, target.suggested))
-            attack_total += size
-            with solara.Row(style="align-items: center; gap: 6px", classes=["fl-odds-row"]):
-                solara.InputFloat(
-                    f"Attackers on {name}",
-                    value=round(size),
-                    on_value=lambda v, n=name: change(
-                        sizes={**draft.value["sizes"], n: max(v or 0, 0)}
-                    ),
-                    style="max-width: 150px",
-                )
-                result = attack_odds(access, name, size)
-                solara.HTML(
-                    "div",
-                    f"<small>{esc(name)} (held by {esc(target.holder)}, terrain "
-                    f"×{target.terrain:g}): {odds_text(result)}</small>",
-                    classes=["fl-odds"],
-                )
+        for target, size in chosen_attacks(d, means):
+            OddsRow(access, target, size, on_size=resize(target.place))
         solara.HTML(
             "div",
             "<small>Your doctrine sizes each attack itself (towards "
@@ -216,93 +224,139 @@ def OrdersForm(access: Access, means: Means, turn: int, submitted: dict | None):
             classes=["fl-help-small"],
         )
 
+
+@solara.component
+def OddsRow(access: Access, target: Target, size: float, on_size: Callable[[float | None], None]):
+    """The attackers sent against one objective, and the odds the model gives them."""
+    with solara.Row(style="align-items: center; gap: 6px", classes=["fl-odds-row"]):
+        solara.InputFloat(
+            f"Attackers on {target.place}",
+            value=round(size),
+            on_value=on_size,
+            style="max-width: 150px",
+        )
+        result = attack_odds(access, target.place, size)
+        solara.HTML(
+            "div",
+            f"<small>{esc(target.place)} (held by {esc(target.holder)}, terrain "
+            f"×{target.terrain:g}): {odds_text(result)}</small>",
+            classes=["fl-odds"],
+        )
+
+
+@solara.component
+def Reinforcements(means: Means, draft: solara.Reactive):
+    """Fighters sent from the reserve: a place and an amount to add, then each sending,
+    which may be taken back."""
+
+    def remove(name: str):
+        sent = draft.value["reinforcements"]
+        amend(draft, reinforcements={k: v for k, v in sent.items() if k != name})
+
+    with solara.Column(style="gap: 2px"):
         solara.HTML(
             "div", "<b>Reinforcements</b> <small>(from the reserve, now, along the roads)</small>"
         )
-        with solara.Row(style="align-items: center; gap: 6px"):
-            solara.Select(
-                "Send to",
-                values=list(means.reinforceable),
-                value=place,
-                on_value=set_place,
-                style="max-width: 200px",
-            )
-            solara.InputFloat(
-                "Fighters",
-                value=amount,
-                on_value=lambda v: set_amount(v or 0.0),
-                style="max-width: 110px",
-            )
-
-            def add():
-                if place:
-                    sent = dict(draft.value["reinforcements"])
-                    sent[place] = sent.get(place, 0.0) + float(amount)
-                    change(reinforcements=sent)
-
-            solara.Button("Add", on_click=add, disabled=not place, text=True, icon_name="mdi-plus")
-        for name, sent in d["reinforcements"].items():
+        ReinforcementPicker(means.reinforceable, draft)
+        for name, sent in draft.value["reinforcements"].items():
             with solara.Row(style="align-items: center; gap: 4px", classes=["fl-sent"]):
                 solara.HTML("span", f"{sent:,.0f} to {esc(name)}")
-
-                def remove(n=name):
-                    change(
-                        reinforcements={
-                            k: v for k, v in draft.value["reinforcements"].items() if k != n
-                        }
-                    )
-
-                solara.Button(icon_name="mdi-close", on_click=remove, text=True, small=True)
-        sent_total = sum(d["reinforcements"].values())
-
-        if means.sorties > 0:
-            solara.Switch(
-                label=f"Task the air force ({means.sorties:g} sorties a day)",
-                value=d["air"],
-                on_value=lambda v: change(air=v),
-            )
-            if d["air"]:
-                for key, label in means.enemies:
-                    share = int(d["targeting"].get(key, 0))
-                    solara.SliderInt(
-                        f"Share on {label}: {share} %",
-                        value=share,
-                        min=0,
-                        max=100,
-                        on_value=lambda v, k=key: change(
-                            targeting={**draft.value["targeting"], k: v}
-                        ),
-                    )
-                total = sum(d["targeting"].get(k, 0) for k, _ in means.enemies)
-                solara.HTML(
-                    "div",
-                    f"<small>Shares sum to <b>{total} %</b> (must be 100 %)</small>",
-                    classes=["fl-share-sum"],
-                )
-                solara.SelectMultiple(
-                    "Focus strikes on (observed places)",
-                    values=d["focus"],
-                    all_values=list(means.observed),
-                    on_value=lambda v: change(focus=list(v)),
+                solara.Button(
+                    icon_name="mdi-close", on_click=lambda n=name: remove(n), text=True, small=True
                 )
 
-        committed = sent_total + attack_total
-        solara.HTML(
-            "div",
-            f"<b>Cost</b>: reinforcements {sent_total:,.0f} + attacks (estimate) "
-            f"{attack_total:,.0f} = <b class='fl-cost'>{committed:,.0f}</b> fighters committed, "
-            f"of a reserve of {means.reserve:,.0f}",
-            classes=["fl-cost-line"],
+
+@solara.component
+def ReinforcementPicker(places: tuple[str, ...], draft: solara.Reactive):
+    """A place of `places` and a number of fighters, added to those sent there."""
+    place, set_place = solara.use_state(None)
+    amount, set_amount = solara.use_state(500.0)
+
+    def add():
+        if place:
+            sent = dict(draft.value["reinforcements"])
+            sent[place] = sent.get(place, 0.0) + float(amount)
+            amend(draft, reinforcements=sent)
+
+    with solara.Row(style="align-items: center; gap: 6px"):
+        solara.Select(
+            "Send to",
+            values=list(places),
+            value=place,
+            on_value=set_place,
+            style="max-width: 200px",
         )
-        SubmitControls(access, means, turn, draft)
-        with solara.Details(summary="What would your doctrine order?"):
-            doc = means.doctrine
-            sent = ", ".join(f"{a:,.0f} to {esc(p)}" for p, a in doc.reinforcements.items())
+        solara.InputFloat(
+            "Fighters",
+            value=amount,
+            on_value=lambda v: set_amount(v or 0.0),
+            style="max-width: 110px",
+        )
+        solara.Button("Add", on_click=add, disabled=not place, text=True, icon_name="mdi-plus")
+
+
+@solara.component
+def AirTasking(means: Means, draft: solara.Reactive):
+    """Whether the air force is tasked, and if so its share of strikes on each enemy and
+    the observed places it focuses them on."""
+    d = draft.value
+    with solara.Column(style="gap: 2px"):
+        solara.Switch(
+            label=f"Task the air force ({means.sorties:g} sorties a day)",
+            value=d["air"],
+            on_value=lambda v: amend(draft, air=v),
+        )
+        if d["air"]:
+            for key, label in means.enemies:
+                share = int(d["targeting"].get(key, 0))
+                solara.SliderInt(
+                    f"Share on {label}: {share} %",
+                    value=share,
+                    min=0,
+                    max=100,
+                    on_value=lambda v, k=key: amend(
+                        draft, targeting={**draft.value["targeting"], k: v}
+                    ),
+                )
+            total = sum(d["targeting"].get(k, 0) for k, _ in means.enemies)
             solara.HTML(
                 "div",
-                f"<small>Attack: {esc(', '.join(doc.objectives) or 'nothing new')}. "
-                f"Reinforce: {sent or 'nothing'}.</small>",
+                f"<small>Shares sum to <b>{total} %</b> (must be 100 %)</small>",
+                classes=["fl-share-sum"],
             )
+            solara.SelectMultiple(
+                "Focus strikes on (observed places)",
+                values=d["focus"],
+                all_values=list(means.observed),
+                on_value=lambda v: amend(draft, focus=list(v)),
+            )
+
+
+@solara.component
+def CostLine(means: Means, draft: solara.Reactive):
+    """The fighters the draft commits (reinforcements and attacks), against the reserve."""
+    sent_total = sum(draft.value["reinforcements"].values())
+    attack_total = sum(size for _, size in chosen_attacks(draft.value, means))
+    committed = sent_total + attack_total
+    solara.HTML(
+        "div",
+        f"<b>Cost</b>: reinforcements {sent_total:,.0f} + attacks (estimate) "
+        f"{attack_total:,.0f} = <b class='fl-cost'>{committed:,.0f}</b> fighters committed, "
+        f"of a reserve of {means.reserve:,.0f}",
+        classes=["fl-cost-line"],
+    )
+
+
+@solara.component
+def DoctrineHint(doctrine: Orders):
+    """What the faction's doctrine would order now, for comparison."""
+    with solara.Details(summary="What would your doctrine order?"):
+        sent = ", ".join(f"{a:,.0f} to {esc(p)}" for p, a in doctrine.reinforcements.items())
+        solara.HTML(
+            "div",
+            f"<small>Attack: {esc(', '.join(doctrine.objectives) or 'nothing new')}. "
+            f"Reinforce: {sent or 'nothing'}.</small>",
+        )
 
 
 @solara.component

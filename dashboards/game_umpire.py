@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import game_live
 import games
@@ -19,9 +20,11 @@ from svg import esc
 from widgets import ItemSelect, ProblemList
 
 from sim.game_store import Access
+from sim.model import FrontlineModel
 
 
 def teams_table(status: games.Status) -> str:
+    """Each team, its faction, and whether its orders for the turn are in."""
     rows = "".join(
         f"<tr><td>{esc(team)}</td><td>{esc(status.labels[faction])}</td><td>"
         + ("<b class='fl-in'>submitted</b>" if faction in status.submitted else "waiting")
@@ -48,65 +51,94 @@ def event_items(access: Access) -> list[dict]:
         ]
 
 
-@solara.component
-def UmpireView(access: Access, on_leave):
-    """The umpire's page of a game."""
-    version = game_live.use_game_version(access.game_id)
-    reviewing, set_reviewing = solara.use_state(False)
-    problems, set_problems = solara.use_state([])
-    message, set_message = solara.use_state("")
-    minutes = solara.use_reactive(5.0)
-    event = solara.use_reactive(None)
-    back_to = solara.use_reactive(None)
-    selected = solara.use_reactive(None)
+def read_game(access: Access) -> tuple[games.Status, FrontlineModel]:
+    """The game's status and its model (the whole war), read under the game's lock."""
+    with games.reading(access.game_id) as game:
+        return games.status(game), game.model
 
-    war = (games.board.war(access.game_id), games.store().game(access.game_id))
 
-    def read():
-        with games.reading(access.game_id) as game:
-            return games.status(game), game.model
+def attempt(outcome: solara.Reactive, action: Callable[[], object], done: str) -> None:
+    """Does one of the umpire's actions, and keeps what came of it for the page to show:
+    `done`, or the game's reason to refuse it, as `(problems, message)`."""
+    try:
+        action()
+    except (games.RefusedError, ValueError) as error:
+        outcome.set(((str(error),), ""))
+        return
+    outcome.set(((), done))
 
-    status, model = solara.use_memo(read, [access, version, *war])
-    events = solara.use_memo(lambda: event_items(access), [access])
-    painter = solara.use_memo(lambda: MapPainter(model), [model])
-    # the whole war, drawn again only when a turn is played or taken back
-    shown = solara.use_memo(
-        lambda: ModelView(model, days=max(model.day + status.turn_days, 1)), [model, *war]
-    )
 
-    def act(action, done: str):
-        try:
-            action()
-        except (games.RefusedError, ValueError) as error:
-            set_problems([str(error)])
-            set_message("")
-            return
-        set_problems([])
-        set_message(done)
-
-    deadline = games.board.deadline(access.game_id)
+def use_ran_out(deadline: float | None) -> bool:
+    """Whether the countdown has run out; the component redraws when it does."""
     ran_out = deadline is not None and time.time() >= deadline
     _, set_expired = solara.use_state(0)
 
-    def await_deadline(cancel: threading.Event):  # redraw when the countdown runs out
+    def await_deadline(cancel: threading.Event):
         while deadline is not None and not ran_out and not cancel.wait(0.25):
             if time.time() >= deadline:
                 set_expired(lambda n: n + 1)
                 return
 
     solara.use_thread(await_deadline, dependencies=[deadline, ran_out], intrusive_cancel=False)
-    missing = len(status.teams) - len(status.submitted)
+    return ran_out
 
+
+@solara.component
+def UmpireView(access: Access, on_leave):
+    """The umpire's page of a game: the war and the controls, or the after-action review.
+    The controls' state is kept here, so that a look at the review does not reset it."""
+    version = game_live.use_game_version(access.game_id)
+    reviewing, set_reviewing = solara.use_state(False)
+    outcome = solara.use_reactive(((), ""))  # (problems, message) of the last action
+    minutes = solara.use_reactive(5.0)
+    event = solara.use_reactive(None)
+    back_to = solara.use_reactive(None)
+    selected = solara.use_reactive(None)
+    war = (games.board.war(access.game_id), games.store().game(access.game_id))
+    status, model = solara.use_memo(lambda: read_game(access), [access, version, *war])
+    events = solara.use_memo(lambda: event_items(access), [access])
+    painter = solara.use_memo(lambda: MapPainter(model), [model])
+    # the whole war, drawn again only when a turn is played or taken back
+    shown = solara.use_memo(
+        lambda: ModelView(model, days=max(model.day + status.turn_days, 1)), [model, *war]
+    )
     if reviewing:
-        with solara.Row(style="align-items: center; gap: 8px"):
-            solara.Button(
-                "Back to the game",
-                icon_name="mdi-arrow-left",
-                on_click=lambda: set_reviewing(False),
-            )
+        BackToGame(on_back=lambda: set_reviewing(False))
         Review(access, war[0])
         return
+    UmpireBar(access, status, version, on_review=lambda: set_reviewing(True), on_leave=on_leave)
+    with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 24px"):
+        with solara.Column(style="min-width: 330px; max-width: 420px"):
+            deadline = games.board.deadline(access.game_id)
+            TurnControls(access, status, deadline, minutes, outcome)
+            InjectEvent(access, status.turn, status.injected, events, event, outcome)
+            RollBack(access, status.resolved, back_to, outcome)
+            problems, message = outcome.value
+            if problems:
+                ProblemList(list(problems), "Not done")
+            if message:
+                solara.HTML("div", esc(message), classes=["fl-submitted"])
+        with solara.Column(style="flex: 1; min-width: 400px"):
+            RunView(shown, painter, war[0], selected)
 
+
+@solara.component
+def BackToGame(on_back: Callable[[], None]):
+    """The way back from the after-action review to the game."""
+    with solara.Row(style="align-items: center; gap: 8px"):
+        solara.Button("Back to the game", icon_name="mdi-arrow-left", on_click=on_back)
+
+
+@solara.component
+def UmpireBar(
+    access: Access,
+    status: games.Status,
+    version: int,
+    on_review: Callable[[], None],
+    on_leave: Callable[[], None],
+):
+    """The game, its turn and countdown, the after-action review (once a turn is played),
+    and leaving."""
     with solara.Row(
         style="align-items: center; flex-wrap: wrap; gap: 10px", classes=["fl-game-bar"]
     ):
@@ -116,91 +148,132 @@ def UmpireView(access: Access, on_leave):
         solara.Button(
             "After-action review",
             icon_name="mdi-movie-open-outline",
-            on_click=lambda: set_reviewing(True),
+            on_click=on_review,
             disabled=status.resolved == 0,
         )
         solara.Button("Leave", icon_name="mdi-logout", text=True, on_click=on_leave)
-    with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 24px"):
-        with solara.Column(style="min-width: 330px; max-width: 420px"):
-            solara.HTML("div", teams_table(status))
-            with solara.Row(style="align-items: center; gap: 6px"):
-                solara.InputFloat("Countdown (minutes)", value=minutes, style="max-width: 150px")
-                solara.Button(
-                    "Start",
-                    text=True,
-                    icon_name="mdi-timer-outline",
-                    on_click=lambda: act(
-                        lambda: games.start_countdown(access, minutes.value),
-                        f"Countdown of {minutes.value:g} min started",
-                    ),
-                )
-                solara.Button(
-                    "Stop",
-                    text=True,
-                    disabled=deadline is None,
-                    on_click=lambda: act(lambda: games.stop_countdown(access), "Countdown stopped"),
-                )
-            if missing == 0:
-                solara.Button(
-                    f"Advance turn {status.turn}",
-                    color="primary",
-                    icon_name="mdi-play",
-                    on_click=lambda: act(
-                        lambda: games.advance(access), f"Turn {status.turn} played"
-                    ),
-                )
-            else:
-                solara.Button(
-                    f"Advance anyway ({missing} team(s) hold)",
-                    color="warning",
-                    icon_name="mdi-fast-forward",
-                    disabled=not ran_out,
-                    on_click=lambda: act(
-                        lambda: games.advance(access, anyway=True), f"Turn {status.turn} played"
-                    ),
-                )
-                solara.HTML(
-                    "div",
-                    "<small>Waiting for every team's orders; once the countdown has run out, "
-                    "the turn can be played anyway (teams without orders hold).</small>",
-                )
-            solara.HTML("h4", "Inject an event")
-            ItemSelect("Scenario event", events, event.value, event.set, "fl-event")
+
+
+@solara.component
+def TurnControls(
+    access: Access,
+    status: games.Status,
+    deadline: float | None,
+    minutes: solara.Reactive,
+    outcome: solara.Reactive,
+):
+    """Who has submitted, the countdown, and playing the turn: once every team's orders
+    are in, or anyway once the countdown has run out (teams without orders hold)."""
+    ran_out = use_ran_out(deadline)
+    missing = len(status.teams) - len(status.submitted)
+    played = f"Turn {status.turn} played"
+    with solara.Column():
+        solara.HTML("div", teams_table(status))
+        CountdownControls(access, deadline, minutes, outcome)
+        if missing == 0:
             solara.Button(
-                "Inject at the start of this turn",
-                text=True,
-                icon_name="mdi-flash",
-                disabled=not event.value,
-                on_click=lambda: act(
-                    lambda: games.inject(access, event.value),
-                    f"{event.value} will happen at the start of turn {status.turn}",
+                f"Advance turn {status.turn}",
+                color="primary",
+                icon_name="mdi-play",
+                on_click=lambda: attempt(outcome, lambda: games.advance(access), played),
+            )
+        else:
+            solara.Button(
+                f"Advance anyway ({missing} team(s) hold)",
+                color="warning",
+                icon_name="mdi-fast-forward",
+                disabled=not ran_out,
+                on_click=lambda: attempt(
+                    outcome, lambda: games.advance(access, anyway=True), played
                 ),
             )
-            if status.injected:
-                solara.HTML(
-                    "div",
-                    "<small>This turn: " + esc(", ".join(status.injected)) + "</small>",
-                    classes=["fl-injected"],
-                )
-            solara.HTML("h4", "Roll back")
-            turns = [
-                {"text": f"the start of turn {n}", "value": n}
-                for n in range(1, status.resolved + 1)
-            ]
-            ItemSelect("Go back to", turns, back_to.value, back_to.set, "fl-rollback")
-            solara.Button(
-                "Roll back",
-                text=True,
-                icon_name="mdi-undo",
-                disabled=not back_to.value,
-                on_click=lambda: act(
-                    lambda: (games.rollback(access, back_to.value), back_to.set(None)),
-                    f"Back at the start of turn {back_to.value}; later turns archived",
-                ),
+            solara.HTML(
+                "div",
+                "<small>Waiting for every team's orders; once the countdown has run out, "
+                "the turn can be played anyway (teams without orders hold).</small>",
             )
-            if problems:
-                ProblemList(problems, "Not done")
-            if message:
-                solara.HTML("div", esc(message), classes=["fl-submitted"])
-        with solara.Column(style="flex: 1; min-width: 400px"):
-            RunView(shown, painter, war[0], selected)
+
+
+@solara.component
+def CountdownControls(
+    access: Access, deadline: float | None, minutes: solara.Reactive, outcome: solara.Reactive
+):
+    """Starting a countdown of `minutes` for the teams, and stopping it."""
+    with solara.Row(style="align-items: center; gap: 6px"):
+        solara.InputFloat("Countdown (minutes)", value=minutes, style="max-width: 150px")
+        solara.Button(
+            "Start",
+            text=True,
+            icon_name="mdi-timer-outline",
+            on_click=lambda: attempt(
+                outcome,
+                lambda: games.start_countdown(access, minutes.value),
+                f"Countdown of {minutes.value:g} min started",
+            ),
+        )
+        solara.Button(
+            "Stop",
+            text=True,
+            disabled=deadline is None,
+            on_click=lambda: attempt(
+                outcome, lambda: games.stop_countdown(access), "Countdown stopped"
+            ),
+        )
+
+
+@solara.component
+def InjectEvent(
+    access: Access,
+    turn: int,
+    injected: tuple[str, ...],
+    events: list[dict],
+    event: solara.Reactive,
+    outcome: solara.Reactive,
+):
+    """Choosing one of the scenario's events to happen at the start of `turn`, and those
+    already injected for it."""
+    with solara.Column():
+        solara.HTML("h4", "Inject an event")
+        ItemSelect("Scenario event", events, event.value, event.set, "fl-event")
+        solara.Button(
+            "Inject at the start of this turn",
+            text=True,
+            icon_name="mdi-flash",
+            disabled=not event.value,
+            on_click=lambda: attempt(
+                outcome,
+                lambda: games.inject(access, event.value),
+                f"{event.value} will happen at the start of turn {turn}",
+            ),
+        )
+        if injected:
+            solara.HTML(
+                "div",
+                "<small>This turn: " + esc(", ".join(injected)) + "</small>",
+                classes=["fl-injected"],
+            )
+
+
+@solara.component
+def RollBack(access: Access, resolved: int, back_to: solara.Reactive, outcome: solara.Reactive):
+    """Going back to the start of one of the `resolved` turns (the later ones are archived)."""
+    turns = [{"text": f"the start of turn {n}", "value": n} for n in range(1, resolved + 1)]
+
+    def roll_back():
+        games.rollback(access, back_to.value)
+        back_to.set(None)
+
+    with solara.Column():
+        solara.HTML("h4", "Roll back")
+        ItemSelect("Go back to", turns, back_to.value, back_to.set, "fl-rollback")
+        solara.Button(
+            "Roll back",
+            text=True,
+            icon_name="mdi-undo",
+            disabled=not back_to.value,
+            on_click=lambda: attempt(
+                outcome,
+                roll_back,
+                f"Back at the start of turn {back_to.value}; later turns archived",
+            ),
+        )
