@@ -3,7 +3,7 @@ each change (create, submit, inject, advance, roll back) made under the game's l
 saved at once, so the server can stop at any moment and nothing is lost.
 
 One `GameStore` serves every browser session of the server process (its SQLite file
-comes from FRONTLINE_GAMES_DB, default `games/frontline.sqlite` under the working
+comes from FRONTLINE_GAMES_DB, default `wargames/frontline.sqlite` under the working
 directory). The pages never change a game themselves: they call the functions here with
 the `Access` their join code opened, which says what they may do. A page shows a game
 as of its `version`: every change bumps it, and the pages of that game, waiting on the
@@ -25,12 +25,12 @@ from sim.game_store import Access, GameStore
 from sim.orders import Orders
 
 DB_VARIABLE = "FRONTLINE_GAMES_DB"
-DEFAULT_DB = Path("games") / "frontline.sqlite"
+DEFAULT_DB = Path("wargames") / "frontline.sqlite"  # not games/: tools take it for games.py
 POLL_SECONDS = 1.0  # a page checks for changes at least this often
 
 
 def database_path() -> Path:
-    """The games database: $FRONTLINE_GAMES_DB, else games/frontline.sqlite here."""
+    """The games database: $FRONTLINE_GAMES_DB, else wargames/frontline.sqlite here."""
     return Path(os.environ.get(DB_VARIABLE) or DEFAULT_DB)
 
 

@@ -116,7 +116,7 @@ def test_the_database_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(games.DB_VARIABLE, str(tmp_path / "class.sqlite"))
     assert games.database_path() == tmp_path / "class.sqlite"
     monkeypatch.delenv(games.DB_VARIABLE)
-    assert games.database_path() == Path("games") / "frontline.sqlite"
+    assert games.database_path() == Path("wargames") / "frontline.sqlite"
 
 
 def test_setup_creates_a_game_and_shows_its_codes_once(store):
