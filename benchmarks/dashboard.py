@@ -18,9 +18,6 @@ step, the map SVG, the four plots, and a whole re-render of the run view after a
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import shutil
 import socket
 import statistics
@@ -31,6 +28,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.figures import save_figures  # noqa: E402
+
 TARGET_DAYS_PER_SECOND = 20.0
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -174,15 +175,12 @@ def main() -> int:
     if args.json:
         figures = {
             "scenario": args.scenario,
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
             "server_ms_per_day": costs,
             "browser": rate,
             "target_days_per_second": TARGET_DAYS_PER_SECOND,
             "verdict": verdict,
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        save_figures(args.json, figures)
     return 0 if verdict == "PASS" else 1
 
 

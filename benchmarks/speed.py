@@ -16,7 +16,6 @@ size at most 3x that at the smallest).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.figures import save_figures  # noqa: E402
 from benchmarks.plain_mesa import PlainMesaModel  # noqa: E402
 from sim.model import FrontlineModel  # noqa: E402
 from sim.problems import InputError  # noqa: E402
@@ -158,8 +158,7 @@ def main() -> int:
     result = measure(args)
     print(report(result))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2))
+        save_figures(args.json, result)
     return 0 if all(ok for _, ok in verdicts(result)) else 1
 
 

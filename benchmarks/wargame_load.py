@@ -21,9 +21,7 @@ Reported: median and 90th percentile of each. Target: median under 1 s (exit sta
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -36,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.dashboard import CHROMIUM_ARGS, free_port, start_dashboard  # noqa: E402
+from benchmarks.figures import save_figures  # noqa: E402
 from sim.game import GameSetup  # noqa: E402
 from sim.game_store import GameStore  # noqa: E402
 
@@ -270,13 +269,10 @@ def main() -> int:
             "teams_per_game": args.teams,
             "turns": args.turns,
             "spread_s": args.spread,
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
             "target_median_s": TARGET_SECONDS,
             "verdict": verdict,
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        save_figures(args.json, figures)
     return 0 if verdict == "PASS" else 1
 
 
