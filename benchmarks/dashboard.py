@@ -114,14 +114,13 @@ def browser_rate(port: int, scenario: str, seconds: float) -> dict:
 
 def server_costs(scenario: str, days: int = 100) -> dict:
     """Milliseconds per simulated day spent in the model and in drawing, in this process."""
-    sys.path.insert(0, str(ROOT / "dashboards"))
     import ipyvuetify as v
     import solara
-    from map_view import MapPainter
-    from player import Player, chart_svgs
 
-    from sim.model import FrontlineModel
-    from sim.scenario import load_scenario
+    from dashboards.map_view import MapPainter
+    from dashboards.player import Player, chart_svgs
+    from sim.formats.scenario import load_scenario
+    from sim.model.model import FrontlineModel
 
     model = FrontlineModel(load_scenario(ROOT / scenario), days=5000)
     model.step()

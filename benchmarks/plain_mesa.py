@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
-from sim.scenario import Scenario
+from sim.formats.scenario import Scenario
 
 BRIGADE_SIZE = 250.0
 

@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.figures import save_figures  # noqa: E402
 from benchmarks.plain_mesa import PlainMesaModel  # noqa: E402
-from sim.model import FrontlineModel  # noqa: E402
-from sim.problems import InputError  # noqa: E402
-from sim.scenario import Scenario, load_scenario  # noqa: E402
-from sim.synthetic import synthetic_scenario  # noqa: E402
+from sim.formats.problems import InputError  # noqa: E402
+from sim.formats.scenario import Scenario, load_scenario  # noqa: E402
+from sim.formats.synthetic import synthetic_scenario  # noqa: E402
+from sim.model.model import FrontlineModel  # noqa: E402
 
 DAYS = 365
 TARGET_MS_55 = 30.0

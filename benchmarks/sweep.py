@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from mesa import batch_run  # noqa: E402
 
-from sim.experiment import load_experiment  # noqa: E402
-from sim.model import FrontlineModel  # noqa: E402
-from sim.sweep import sweep  # noqa: E402
+from sim.experiments.experiment import load_experiment  # noqa: E402
+from sim.experiments.sweep import sweep  # noqa: E402
+from sim.model.model import FrontlineModel  # noqa: E402
 
 QUICK = ROOT / "experiments" / "quick.toml"
 
@@ -69,7 +69,8 @@ def memory(runs: int) -> bool:
     replicates = max(1, runs // 3)
     with tempfile.TemporaryDirectory() as directory:
         script = (
-            "import sim.sweep as s; from sim.experiment import load_experiment; "
+            "import sim.experiments.sweep as s; "
+            "from sim.experiments.experiment import load_experiment; "
             f"e = load_experiment({str(QUICK)!r}); e.spec.days = 30; "
             f"s.sweep(e, {str(Path(directory) / 'out')!r}, replicates={replicates}, "
             "progress=False)"

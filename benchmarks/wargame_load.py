@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.dashboard import CHROMIUM_ARGS, free_port, start_dashboard  # noqa: E402
 from benchmarks.figures import save_figures  # noqa: E402
-from sim.game import GameSetup  # noqa: E402
-from sim.game_store import GameStore  # noqa: E402
+from sim.wargame.game import GameSetup  # noqa: E402
+from sim.wargame.store import GameStore  # noqa: E402
 
 TARGET_SECONDS = 1.0
 # every page behaves as a student's page in the foreground: no throttling of background tabs
@@ -87,7 +87,7 @@ def start_server(port: int, database: Path) -> subprocess.Popen:
 
 def create_games(database: Path, scenario: str, games: int, teams: int) -> list[dict]:
     """The games, each with its codes: [{"umpire": code, "teams": [code, ...]}]."""
-    from sim.scenario import load_scenario
+    from sim.formats.scenario import load_scenario
 
     factions = list(load_scenario(scenario).spec.factions)[:teams]
     if len(factions) < teams:

@@ -11,25 +11,20 @@ model class and draws spaces and plots with matplotlib or altair, redrawn in ful
 step (slow at tens of days per second: mesa #2701). Here a scenario *file* plus overrides
 makes a run, the map is a network of named places with fronts and air strikes, and both
 the map and the plots are light SVG strings (svg.py), so the app uses its own small
-components and calls the model (`sim.model`) and its outcome functions only.
+components and calls the model (`sim.model.model`) and its outcome functions only.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import solara
+import solara.lab
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # the modules beside this file, also when imported by tests
-    sys.path.insert(0, str(HERE))
+from dashboards.catalogue import project_root
+from dashboards.compare import Compare
+from dashboards.explore import Explore
+from dashboards.wargame import Wargame
 
-import solara  # noqa: E402
-import solara.lab  # noqa: E402
-from compare import Compare  # noqa: E402
-from explore import Explore  # noqa: E402
-from wargame import Wargame  # noqa: E402
-
-ROOT = HERE.parent  # the project: scenarios/ and results/ are found under it
+ROOT = project_root()  # scenarios/ and results/ are found under it
 DEFAULT_SCENARIO = "scenarios/teaching/valley.toml"
 
 CSS = """

@@ -14,11 +14,23 @@ import re
 from pathlib import Path
 
 from sim.cli import DASHBOARD_SHARED
-from sim.problems import InputError, Problem
-from sim.scenario import check_scenario
+from sim.formats.problems import InputError, Problem
+from sim.formats.scenario import check_scenario
 
 PROBLEM_GROUP = "Files with problems"
+PROJECT_ENV = "FRONTLINE_PROJECT"  # the folder whose scenarios/ and results/ are served
 _FAMILY = re.compile(r"^h(\d+)_")
+
+
+def project_root() -> Path:
+    """The project folder served: `$FRONTLINE_PROJECT` if set (`frontline dashboard` sets
+    it), else the checkout this package lives in, else the current directory."""
+    if os.environ.get(PROJECT_ENV):
+        return Path(os.environ[PROJECT_ENV]).resolve()
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "scenarios").is_dir():
+        return checkout
+    return Path.cwd().resolve()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,8 @@ be redrawn every frame while a run plays (see svg.py for why not matplotlib).
 from __future__ import annotations
 
 import numpy as np
-from svg import esc, nice_ceiling, short
+
+from dashboards.svg import esc, nice_ceiling, short
 
 LEFT, RIGHT, TOP, BOTTOM = 42, 8, 20, 22
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import charts
 import solara
-from catalogue import find_results, typed_path
-from map_view import probability_map_svg
-from player import Player
-from replay import build_model, check_against, find_task
-from svg import esc, short
-from sweep_view import SweepView, distributions, open_sweep
-from widgets import ItemSelect, ProblemList, problem_lines
+
+from dashboards import charts
+from dashboards.catalogue import find_results, typed_path
+from dashboards.map_view import probability_map_svg
+from dashboards.player import Player
+from dashboards.replay import build_model, check_against, find_task
+from dashboards.svg import esc, short
+from dashboards.sweep_view import SweepView, distributions, open_sweep
+from dashboards.widgets import ItemSelect, ProblemList, problem_lines
 
 PAGE_ROWS = 10
 VERDICT_COLOURS = {"supported": "#1a7f37", "contradicted": "#c62828", "inconclusive": "#666"}

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from svg import nice_ceiling
-
-from sim.events import event_day
-from sim.model import FrontlineModel
-from sim.typed_tables import format_path, toml_value
+from dashboards.svg import nice_ceiling
+from sim.formats.typed_tables import format_path, toml_value
+from sim.model.events import event_day
+from sim.model.model import FrontlineModel
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,15 +12,15 @@ import shlex
 from pathlib import Path
 
 import solara
-from catalogue import PROBLEM_GROUP, find_scenarios, typed_path
-from controls import Control, derive_controls, overrides_for, set_lines
-from player import Player
-from svg import esc
-from widgets import ItemSelect, ProblemList, problem_lines
 
-from sim.model import FrontlineModel
-from sim.problems import InputError
-from sim.scenario import Scenario, check_scenario, parse_overrides
+from dashboards.catalogue import PROBLEM_GROUP, find_scenarios, typed_path
+from dashboards.controls import Control, derive_controls, overrides_for, set_lines
+from dashboards.player import Player
+from dashboards.svg import esc
+from dashboards.widgets import ItemSelect, ProblemList, problem_lines
+from sim.formats.problems import InputError
+from sim.formats.scenario import Scenario, check_scenario, parse_overrides
+from sim.model.model import FrontlineModel
 
 
 @dataclasses.dataclass(frozen=True)

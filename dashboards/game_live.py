@@ -8,8 +8,9 @@ import threading
 import time
 from collections.abc import Callable
 
-import games
 import solara
+
+from dashboards import games
 
 
 def use_game_notice(game_id: str, read: Callable[[str], int]) -> int:

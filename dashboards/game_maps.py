@@ -1,8 +1,8 @@
 """The map of a wargame, drawn with the dashboard's map (map_view.MapPainter):
 
 - a team's map under the fog of war: its own forces everywhere, other factions' forces
-  only where `sim.fog.faction_view` says the team observes them (control is public);
-- the replay of a day of the game: who held what that day (`sim.debrief.daily_control`)
+  only where `sim.wargame.fog.faction_view` says the team observes them (control is public);
+- the replay of a day of the game: who held what that day (`sim.wargame.debrief.daily_control`)
   and that day's air strikes.
 
 Both hand the painter a `ModelView`: the model with some of its arrays replaced, so the
@@ -12,8 +12,9 @@ painter draws what the viewer may see, never the hidden state.
 from __future__ import annotations
 
 import numpy as np
-from map_view import MapPainter, strikes_today
-from svg import esc
+
+from dashboards.map_view import MapPainter, strikes_today
+from dashboards.svg import esc
 
 
 class ModelView:
@@ -30,7 +31,7 @@ class ModelView:
 def fogged(model, faction: str, since_day: int = 0) -> tuple[ModelView, dict, np.ndarray]:
     """What `faction` sees of the model: (the model as it sees it, its faction_view, the
     places it observes)."""
-    from sim.fog import faction_view
+    from sim.wargame.fog import faction_view
 
     view = faction_view(model, faction, since_day)
     f = model.faction_number(faction)

@@ -1,11 +1,12 @@
 """A team's orders for the turn, within its faction's means, with their cost and odds.
 
-The choices come from the engine: objectives from `sim.orders.attackable`, the places a
+The choices come from the engine: objectives from `sim.wargame.orders.attackable`, the places a
 reinforcement may go to (its side's supplied places), the enemies its air force may
-strike; the odds of each attack from `sim.orders.odds` (Lanchester square law, from
+strike; the odds of each attack from `sim.wargame.orders.odds` (Lanchester square law, from
 what the team sees: the defenders it observes, their hidden morale assumed as the page
-says). The orders are checked by `sim.orders.check_orders` when submitted (`games.submit`), and its
-problems are shown here, in its words; nothing is checked twice in the page.
+says). The orders are checked by `sim.wargame.orders.check_orders` when submitted
+(`games.submit`), and its problems are shown here, in its words; nothing is checked twice
+in the page.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ import dataclasses
 import math
 from collections.abc import Callable
 
-import games
 import solara
-from svg import esc
-from widgets import ProblemList
 
-from sim.game_store import Access
-from sim.orders import (
+from dashboards import games
+from dashboards.svg import esc
+from dashboards.widgets import ProblemList
+from sim.wargame.orders import (
     Orders,
     attack_size,
     attackable,
@@ -29,6 +29,7 @@ from sim.orders import (
     odds,
     reinforceable,
 )
+from sim.wargame.store import Access
 
 AIR_FOCUS_WEIGHT = 5.0  # a place the team focuses its strikes on weighs this much more
 

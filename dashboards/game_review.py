@@ -3,7 +3,7 @@ team's orders beside its doctrine's, each team's result among runs of the same s
 played by the model alone, and the debrief and data to download.
 
 It works on a replica of the game at the end of its last turn (`games.replica`), so the
-game can go on while the class reviews it. The sim.debrief results are kept per game and
+game can go on while the class reviews it. The sim.wargame.debrief results are kept per game and
 line of play (the turns played): the placement among the model's own runs costs seconds
 and is computed once, in the background. The debrief's files are kept in memory: they
 are written in a temporary folder removed at once, so downloads leave nothing behind.
@@ -20,17 +20,16 @@ import threading
 import zipfile
 from pathlib import Path
 
-import games
 import numpy as np
 import pandas as pd
-import panels
 import solara
-from game_maps import ModelView, replay_frame
-from map_view import MapPainter, MapView, legend_html
-from player import chart_svgs
-from svg import esc
 
-from sim.debrief import (
+from dashboards import games, panels
+from dashboards.game_maps import ModelView, replay_frame
+from dashboards.map_view import MapPainter, MapView, legend_html
+from dashboards.player import chart_svgs
+from dashboards.svg import esc
+from sim.wargame.debrief import (
     BENCHMARK_RUNS,
     Standing,
     benchmark_note,
@@ -39,8 +38,8 @@ from sim.debrief import (
     standings,
     write_debrief,
 )
-from sim.game import Game
-from sim.game_store import Access
+from sim.wargame.game import Game
+from sim.wargame.store import Access
 
 CACHE_SIZE = 16
 
@@ -101,7 +100,7 @@ def ranked(data: ReviewData) -> list[Standing]:
 
 
 def debrief_files(data: ReviewData) -> dict[str, bytes]:
-    """The debrief written by sim.debrief (HTML, Markdown, CSV, Parquet, plots), by file
+    """The debrief written by sim.wargame.debrief (HTML, Markdown, CSV, Parquet, plots), by file
     name, once per review; written in a temporary folder that is removed at once."""
     placed = ranked(data)  # before the lock: ranked takes it too
     with data.lock:

@@ -7,16 +7,16 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import games
 import solara
-from catalogue import PROBLEM_GROUP, find_scenarios
-from explore import scenario_items
-from svg import esc
-from widgets import ItemSelect, ProblemList
 
-from sim.game import GameSetup
-from sim.game_store import Access
-from sim.scenario import load_scenario
+from dashboards import games
+from dashboards.catalogue import PROBLEM_GROUP, find_scenarios
+from dashboards.explore import scenario_items
+from dashboards.svg import esc
+from dashboards.widgets import ItemSelect, ProblemList
+from sim.formats.scenario import load_scenario
+from sim.wargame.game import GameSetup
+from sim.wargame.store import Access
 
 DEFAULT_TURN_DAYS = 7
 MAX_TURN_DAYS = 365

@@ -1,6 +1,6 @@
 """A team's view of the wargame: its faction under the fog of war, its orders, its reports.
 
-Everything shown comes from `sim.fog.faction_view` (own forces, supply and morale
+Everything shown comes from `sim.wargame.fog.faction_view` (own forces, supply and morale
 everywhere; other factions' forces only where observed) and from the team's own turn
 reports; nothing of another team's orders or forces beyond the fog reaches the page. The
 page follows the game: when the umpire plays a turn, it shows the new turn and its report.
@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 
-import game_live
-import games
 import solara
-from game_maps import FogPainter, fogged, visible_strikes
-from game_orders import Means, OrdersForm, means_of
-from map_view import MapView, legend_html
-from svg import esc
 
-from sim.game_store import Access
+from dashboards import game_live, games
+from dashboards.game_maps import FogPainter, fogged, visible_strikes
+from dashboards.game_orders import Means, OrdersForm, means_of
+from dashboards.map_view import MapView, legend_html
+from dashboards.svg import esc
+from sim.wargame.store import Access
 
 
 @dataclasses.dataclass(frozen=True)

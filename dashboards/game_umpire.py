@@ -9,18 +9,17 @@ import threading
 import time
 from collections.abc import Callable
 
-import game_live
-import games
 import solara
-from game_maps import ModelView
-from game_review import Review
-from map_view import MapPainter
-from player import RunView
-from svg import esc
-from widgets import ItemSelect, ProblemList
 
-from sim.game_store import Access
-from sim.model import FrontlineModel
+from dashboards import game_live, games
+from dashboards.game_maps import ModelView
+from dashboards.game_review import Review
+from dashboards.map_view import MapPainter
+from dashboards.player import RunView
+from dashboards.svg import esc
+from dashboards.widgets import ItemSelect, ProblemList
+from sim.model.model import FrontlineModel
+from sim.wargame.store import Access
 
 
 def teams_table(status: games.Status) -> str:

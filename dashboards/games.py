@@ -20,9 +20,9 @@ import threading
 import time
 from pathlib import Path
 
-from sim.game import Game, GameSetup, TurnReport
-from sim.game_store import Access, GameStore
-from sim.orders import Orders
+from sim.wargame.game import Game, GameSetup, TurnReport
+from sim.wargame.orders import Orders
+from sim.wargame.store import Access, GameStore
 
 DB_VARIABLE = "FRONTLINE_GAMES_DB"
 DEFAULT_DB = Path("wargames") / "frontline.sqlite"  # not games/: tools take it for games.py

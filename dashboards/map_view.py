@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import solara
-from svg import Frame, esc, fit
+
+from dashboards.svg import Frame, esc, fit
 
 UNHELD = "#f4f4f4"
 FRONT = "#e6194b"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from svg import esc
+
+from dashboards.svg import esc
 
 LOG_ROWS = 40
 

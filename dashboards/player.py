@@ -12,10 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 
-import charts
-import panels
 import solara
-from map_view import MapPainter, MapView, legend_html, strikes_today
+
+from dashboards import charts, panels
+from dashboards.map_view import MapPainter, MapView, legend_html, strikes_today
 
 SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200]  # simulated days per second
 DEFAULT_SPEED = 10

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import metrics
-from sim.experiment import RunTask, load_experiment
-from sim.model import FrontlineModel
-from sim.problems import InputError, Problem
-from sim.scenario import load_scenario, parse_overrides
+from sim.experiments.experiment import RunTask, load_experiment
+from sim.formats.problems import InputError, Problem
+from sim.formats.scenario import load_scenario, parse_overrides
+from sim.model.model import FrontlineModel
+from sim.outcomes import metrics
 
 
 def find_task(manifest: dict, run_id: str) -> tuple[RunTask, list[str]]:

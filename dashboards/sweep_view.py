@@ -1,7 +1,7 @@
 """What the Compare page shows of a sweep: the report's verdicts, and per variant the
 outcome distributions, the territory fan charts and the capture probability of each place.
 
-The statistics are `frontline report`'s own (`sim.report.analyse`); this module only
+The statistics are `frontline report`'s own (`sim.experiments.report.analyse`); this module only
 gathers the stored tables into the shapes the SVG plots draw.
 """
 
@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.model import FrontlineModel
-from sim.problems import InputError, Problem
-from sim.report import Bands, ComparisonResult, analyse, metric_values, territory_bands
-from sim.results import ResultStore
-from sim.scenario import load_scenario
+from sim.experiments.report import Bands, ComparisonResult, analyse, metric_values, territory_bands
+from sim.experiments.results import ResultStore
+from sim.formats.problems import InputError, Problem
+from sim.formats.scenario import load_scenario
+from sim.model.model import FrontlineModel
 
 
 @dataclasses.dataclass

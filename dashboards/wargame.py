@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import games
 import solara
-from game_setup import Codes, SavedGames, Setup, umpire_access
-from game_team import TeamView
-from game_umpire import UmpireView
-from svg import esc
+
+from dashboards import games
+from dashboards.game_setup import Codes, SavedGames, Setup, umpire_access
+from dashboards.game_team import TeamView
+from dashboards.game_umpire import UmpireView
+from dashboards.svg import esc
 
 REFUSED = (
     "No game opens with this code. Check it (codes are case-sensitive), or ask the "

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import reacton.ipyvuetify as rv
 import solara
-from svg import esc
 
-from sim.problems import InputError
+from dashboards.svg import esc
+from sim.formats.problems import InputError
 
 
 def problem_lines(error: Exception) -> list[str]:

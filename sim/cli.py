@@ -17,10 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.experiment import check_experiment, is_experiment, load_experiment
-from sim.outcomes import format_summary, summary, timeseries
-from sim.problems import InputError, Problem
-from sim.scenario import check_scenario, load_scenario, parse_overrides
+from sim.experiments.experiment import check_experiment, is_experiment, load_experiment
+from sim.formats.problems import InputError, Problem
+from sim.formats.scenario import check_scenario, load_scenario, parse_overrides
+from sim.outcomes.summary import format_summary, summary, timeseries
 
 TIMESERIES_FORMATS = (".parquet", ".csv")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -117,7 +117,7 @@ def _non_negative_int(text: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.model import FrontlineModel
+    from sim.model.model import FrontlineModel
 
     if args.out is not None and args.out.suffix.lower() not in TIMESERIES_FORMATS:
         problem = Problem(args.out, "--out", f"use a {' or '.join(TIMESERIES_FORMATS)} file name")
@@ -168,7 +168,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.sweep import sweep
+    from sim.experiments.sweep import sweep
 
     experiment = load_experiment(args.experiment)
     result = sweep(
@@ -189,7 +189,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
+    from sim.experiments.report import write_report
 
     report = write_report(args.results)
     print(report.verdict_table)
@@ -197,24 +197,19 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-DASHBOARD_APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+DASHBOARD_APP = "dashboards.app"  # the Solara app, a module of the installed package
 
 
 def dashboard_command(host: str, port: int, open_browser: bool = False) -> list[str]:
     """The `solara run` command that serves the dashboard (offline: no version check)."""
     return [
-        sys.executable, "-m", "solara", "run", str(DASHBOARD_APP), "--host", host,
+        sys.executable, "-m", "solara", "run", DASHBOARD_APP, "--host", host,
         "--port", str(port), "--production", "--no-check-version",
         "--open" if open_browser else "--no-open",
     ]  # fmt: skip
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    if not DASHBOARD_APP.is_file():
-        raise InputError(
-            [Problem(DASHBOARD_APP, "file", "the dashboard is missing: install frontline from "
-                     "a checkout of its repository (pip install -e .)")]
-        )  # fmt: skip
     environment = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", **os.environ}
     if args.host not in LOOPBACK_HOSTS:  # others can reach it: keep them inside the project
         environment[DASHBOARD_SHARED] = "1"

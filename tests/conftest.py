@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from sim.model import FrontlineModel
-from sim.scenario import scenario_from_table
+from sim.formats.scenario import scenario_from_table
+from sim.model.model import FrontlineModel
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 

@@ -34,16 +34,16 @@ CASES = {
 
 def golden_record(case: str) -> dict:
     """The record of one case, computed now from the code and files as they are."""
-    from sim.model import FrontlineModel
-    from sim.outcomes import summary
-    from sim.scenario import load_scenario
+    from sim.formats.scenario import load_scenario
+    from sim.model.model import FrontlineModel
+    from sim.outcomes.summary import summary
 
     path, seed, deterministic = CASES[case]
     model = FrontlineModel(load_scenario(ROOT / path), seed=seed, deterministic=deterministic)
     model.run_model()
     series = model.faction_series()
     keys = [f.key for f in model.factions]
-    from sim.model import FACTION_SERIES
+    from sim.model.model import FACTION_SERIES
 
     daily = {
         name: {key: [float(v) for v in series[::SERIES_EVERY, i, f]] for f, key in enumerate(keys)}

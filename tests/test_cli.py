@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.model
+import sim.model.model
 from sim.cli import main
 
 VALLEY = Path(__file__).resolve().parents[1] / "scenarios" / "teaching" / "valley.toml"
@@ -69,7 +69,7 @@ def no_model_runs(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a model was started")
 
-    monkeypatch.setattr(sim.model.FrontlineModel, "__init__", refuse)
+    monkeypatch.setattr(sim.model.model.FrontlineModel, "__init__", refuse)
 
 
 def write(directory: Path, name: str, text: str) -> Path:

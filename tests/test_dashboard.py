@@ -7,7 +7,6 @@ Browser tests of the same pages (a real Chromium) are in tests/browser/.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -16,20 +15,16 @@ import numpy as np
 import pytest
 import solara
 
+from dashboards import catalogue, controls, map_view
+from dashboards.compare import Compare
+from dashboards.explore import Explore
+from sim.experiments.experiment import load_experiment
+from sim.experiments.sweep import sweep
+from sim.formats.scenario import load_scenario
+from sim.model.model import FrontlineModel
+from sim.outcomes.summary import strike_table
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "dashboards"))
-
-import catalogue  # noqa: E402
-import controls  # noqa: E402
-import map_view  # noqa: E402
-from compare import Compare  # noqa: E402
-from explore import Explore  # noqa: E402
-
-from sim.experiment import load_experiment  # noqa: E402
-from sim.model import FrontlineModel  # noqa: E402
-from sim.outcomes import strike_table  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
-from sim.sweep import sweep  # noqa: E402
 
 VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"
 H3 = ROOT / "scenarios" / "syria" / "h3_baseline.toml"
@@ -145,7 +140,7 @@ def test_overrides_set_the_day0_values_the_controls_show():
     militias = [f.index for f in model.factions if f.is_militia]
     assert model.manpower()[militias].sum() == 0
     # the same overrides as --set lines load to the same scenario
-    from sim.scenario import parse_overrides
+    from sim.formats.scenario import parse_overrides
 
     again = load_scenario(H3, parse_overrides(controls.set_lines(table)))
     assert again.spec == load_scenario(H3, table).spec
@@ -373,7 +368,7 @@ def test_compare_empty_and_corrupt_directories(project, tmp_path):
 
 
 def test_app_page_has_the_three_tabs():
-    import app
+    from dashboards import app
 
     _, rc = solara.render(app.Page(), handle_error=False)
     tabs = [w.children[0] for w in rc.find(v.Tab).widgets]
@@ -383,7 +378,7 @@ def test_app_page_has_the_three_tabs():
 
 
 def test_play_speed_is_days_per_second():
-    from player import FRAMES_PER_SECOND, SPEEDS
+    from dashboards.player import FRAMES_PER_SECOND, SPEEDS
 
     assert max(SPEEDS) >= 20 and FRAMES_PER_SECOND <= 30
     assert np.all(np.diff(SPEEDS) > 0)

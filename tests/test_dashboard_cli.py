@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import socket
 import subprocess
@@ -45,7 +46,8 @@ def test_defaults_serve_the_app_on_localhost_8765(fake_server, capsys):
     assert main(["dashboard"]) == 0
     ((command, env),) = fake_server
     assert command[:4] == [sys.executable, "-m", "solara", "run"]
-    assert command[4] == str(DASHBOARD_APP) and DASHBOARD_APP.is_file()
+    assert command[4] == DASHBOARD_APP
+    assert importlib.util.find_spec(DASHBOARD_APP) is not None  # the app ships with the package
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert command[command.index("--port") + 1] == "8765"
     assert {"--production", "--no-check-version", "--no-open"} <= set(command)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.design import design_points
-from sim.experiment import DesignSpec, ParameterRange
+from sim.experiments.design import design_points
+from sim.experiments.experiment import DesignSpec, ParameterRange
 
 
 def points(method: str, n: int = 8, seed: int = 1, **ranges) -> tuple[list, list]:

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from sim.format_docs import reference
-from sim.schema import ScenarioSpec
-from sim.typed_tables import fields_by_key
+from sim.formats.format_docs import reference
+from sim.formats.schema import ScenarioSpec
+from sim.formats.typed_tables import fields_by_key
 from tests.conftest import ROOT
 
 
@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 def test_format_references_are_current(kind):
     committed = (ROOT / "docs" / f"{kind}-format.md").read_text(encoding="utf-8")
     assert committed == reference(kind), (
-        f"run: python -m sim.format_docs {kind} > docs/{kind}-format.md"
+        f"run: python -m sim.formats.format_docs {kind} > docs/{kind}-format.md"
     )
 
 

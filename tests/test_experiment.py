@@ -14,14 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.design import is_whole_number
-from sim.experiment import RunTask, check_experiment, load_experiment, metric_names
-from sim.metrics import evaluate
-from sim.model import FrontlineModel
-from sim.results import ResultStore
-from sim.scenario import load_scenario, parse_overrides
-from sim.sweep import sweep
-from sim.typed_tables import toml_value
+from sim.experiments.design import is_whole_number
+from sim.experiments.experiment import RunTask, check_experiment, load_experiment, metric_names
+from sim.experiments.results import ResultStore
+from sim.experiments.sweep import sweep
+from sim.formats.scenario import load_scenario, parse_overrides
+from sim.formats.typed_tables import toml_value
+from sim.model.model import FrontlineModel
+from sim.outcomes.metrics import evaluate
 from tests.conftest import ROOT
 
 VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.game import Game, GameSetup, holdings
-from sim.game_store import GameStore
-from sim.orders import Orders, attackable
+from sim.wargame.game import Game, GameSetup, holdings
+from sim.wargame.orders import Orders, attackable
+from sim.wargame.store import GameStore
 from tests.conftest import ROOT
 
 VALLEY = str(ROOT / "scenarios" / "teaching" / "valley.toml")
@@ -107,7 +107,7 @@ def test_holdings_count_the_side():
 
 
 def test_debrief_places_each_team_among_the_models_own_runs(tmp_path):
-    from sim.debrief import daily_control, orders_table, standings, write_debrief
+    from sim.wargame.debrief import daily_control, orders_table, standings, write_debrief
 
     game = Game(setup())
     play_three_turns(game)
@@ -132,7 +132,7 @@ def test_debrief_places_each_team_among_the_models_own_runs(tmp_path):
 
 
 def test_turn_reports_do_not_give_a_zero_force_ratio_for_attackers_arriving_later():
-    from sim.game import TurnReport
+    from sim.wargame.game import TurnReport
 
     capture = {"day": 13, "place": "Palmyra", "from": "isis", "to": "regime"}
     report = TurnReport("regime", 2, 8, 14, [capture | {"ratio": 0.0}],
@@ -148,8 +148,8 @@ def test_turn_reports_do_not_give_a_zero_force_ratio_for_attackers_arriving_late
 def test_the_benchmark_runs_have_the_events_the_umpire_injected(tmp_path):
     """The team is placed among runs of the same war: the injected events happen in them
     on the same days (here blue's air surge, due on day 60, from day 0)."""
-    from sim.debrief import benchmark_run, standings, write_debrief
-    from sim.model import FrontlineModel
+    from sim.model.model import FrontlineModel
+    from sim.wargame.debrief import benchmark_run, standings, write_debrief
 
     game = Game(setup())
     game.inject("air_surge")

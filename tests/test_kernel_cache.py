@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numba
 
-from sim import kernel_cache
+from sim.model import kernel_cache
 
 
 def package(tmp_path, factions_source: str):
@@ -26,5 +26,10 @@ def test_the_cache_lives_under_numba_cache_dir_when_set(tmp_path, monkeypatch):
     assert kernel_cache.cache_directory().parent == tmp_path / "numba"
 
 
-def test_numba_uses_the_source_keyed_cache():
-    assert str(kernel_cache.cache_directory()) == numba.config.CACHE_DIR
+def test_the_kernels_are_cached_by_source_and_numba_settings_are_left_alone():
+    import sim.model
+    from sim.model.day import advance_day
+
+    assert kernel_cache.cache_directory() == sim.model.KERNEL_CACHE
+    assert str(advance_day._cache._cache_path).startswith(str(sim.model.KERNEL_CACHE))
+    assert str(sim.model.KERNEL_CACHE) != numba.config.CACHE_DIR

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.metrics import RunRecord, evaluate, measure
-from sim.schema import MetricSpec
+from sim.formats.schema import MetricSpec
+from sim.outcomes.metrics import RunRecord, evaluate, measure
 from tests.conftest import build, duel_table
 from tests.test_model import isolated_table
 
@@ -59,8 +59,8 @@ def test_a_route_through_enemy_ground_is_cut():
 
 
 def test_strike_shares_follow_the_targeting(valley_path):
-    from sim.model import FrontlineModel
-    from sim.scenario import load_scenario
+    from sim.formats.scenario import load_scenario
+    from sim.model.model import FrontlineModel
 
     model = FrontlineModel(load_scenario(valley_path), seed=1, days=30)
     model.run_model()
@@ -75,7 +75,7 @@ def test_a_metric_not_reached_by_a_short_run_is_none(duel):
 
 
 def test_scenario_metrics_reach_the_summary():
-    from sim.outcomes import summary
+    from sim.outcomes.summary import summary
 
     table = duel_table(defenders=800, attackers=1000, days=200)
     table["metrics"] = {"fort_falls": {"kind": "capture_day", "place": "Fort", "faction": "blue"}}
@@ -85,8 +85,8 @@ def test_scenario_metrics_reach_the_summary():
 
 
 def test_metrics_are_validated():
-    from sim.problems import InputError
-    from sim.scenario import scenario_from_table
+    from sim.formats.problems import InputError
+    from sim.formats.scenario import scenario_from_table
 
     table = duel_table()
     table["metrics"] = {
@@ -167,8 +167,8 @@ def test_side_counts_the_allies_with_the_faction(two_fronts):
 
 @pytest.mark.parametrize("name", ["captures", "front_length_km", "places.red"])
 def test_a_scenario_metric_cannot_take_a_standard_metric_name(name):
-    from sim.problems import InputError
-    from sim.scenario import scenario_from_table
+    from sim.formats.problems import InputError
+    from sim.formats.scenario import scenario_from_table
 
     table = duel_table()
     table["metrics"] = {name: {"kind": "holds", "place": "Fort", "faction": "red"}}

@@ -7,10 +7,10 @@ import copy
 import numpy as np
 import pytest
 
-from sim.model import FrontlineModel
-from sim.outcomes import summary
-from sim.scenario import load_scenario
-from sim.synthetic import synthetic_scenario
+from sim.formats.scenario import load_scenario
+from sim.formats.synthetic import synthetic_scenario
+from sim.model.model import FrontlineModel
+from sim.outcomes.summary import summary
 from tests.conftest import build, duel_table
 
 
@@ -245,7 +245,7 @@ def test_day_zero_events_are_booked_once():
 
 
 def test_an_event_cannot_set_the_reserve():
-    from sim.problems import InputError
+    from sim.formats.problems import InputError
 
     table = duel_table()
     table["events"] = {"bad": {"day": 3, "faction": "red", "set": {"reserve": 10.0}}}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import FrontlineModel
-from sim.orders import Orders, attackable, check_orders, doctrine_orders, give_orders, odds
-from sim.scenario import load_scenario
+from sim.formats.scenario import load_scenario
+from sim.model.model import FrontlineModel
+from sim.wargame.orders import Orders, attackable, check_orders, doctrine_orders, give_orders, odds
 from tests.conftest import build, duel_table
 
 
@@ -120,7 +120,7 @@ def test_an_ordered_objective_opens_even_when_the_doctrine_would_hold_back():
 
 
 def test_reinforceable_places_and_the_doctrines_attack_size(valley):
-    from sim.orders import attack_size, reinforceable
+    from sim.wargame.orders import attack_size, reinforceable
 
     places = reinforceable(valley, "blue")
     assert "Capital" in places and "Rivertown" not in places

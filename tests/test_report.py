@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import re
 import shutil
-import sys
 import tomllib
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.report import (
+from sim.experiments.report import (
     ALPHA,
     INSUFFICIENT,
     compare,
@@ -25,10 +24,8 @@ from sim.report import (
     verdict_of,
     write_report,
 )
-from sim.results import ResultStore
+from sim.experiments.results import ResultStore
 from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "dashboards"))
 
 QUICK = ROOT / "experiments" / "quick.toml"
 # the comparisons of quick.toml
@@ -302,8 +299,8 @@ def interrupted(runs: pd.DataFrame) -> pd.DataFrame:
 def test_thin_comparisons_do_not_stop_the_report_or_the_compare_page(
     swept, tmp_path, change, expected
 ):
-    from compare import verdict_table
-    from sweep_view import open_sweep
+    from dashboards.compare import verdict_table
+    from dashboards.sweep_view import open_sweep
 
     directory = tmp_path / "thin"
     shutil.copytree(swept, directory)

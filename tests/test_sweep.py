@@ -14,10 +14,10 @@ import distributed
 import pandas as pd
 import pytest
 
-from sim.experiment import load_experiment, run_seed
-from sim.problems import InputError
-from sim.results import ResultStore
-from sim.sweep import sweep
+from sim.experiments.experiment import load_experiment, run_seed
+from sim.experiments.results import ResultStore
+from sim.experiments.sweep import sweep
+from sim.formats.problems import InputError
 from tests.conftest import ROOT
 
 VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"
@@ -146,7 +146,7 @@ def test_an_unreachable_scheduler_is_reported_before_anything_is_written(
     serial, tmp_path, monkeypatch
 ):
     experiment, _ = serial
-    monkeypatch.setattr("sim.sweep.CONNECT_SECONDS", 2)
+    monkeypatch.setattr("sim.experiments.sweep.CONNECT_SECONDS", 2)
     address = "tcp://127.0.0.1:9"  # the discard port: nobody answers
     with pytest.raises(InputError, match="no Dask scheduler answers") as raised:
         sweep(experiment, tmp_path / "out", scheduler=address, progress=False)
@@ -160,17 +160,17 @@ def test_workers_are_not_forked_beside_the_progress_bar_thread(serial, tmp_path,
     bar must not start its monitor thread before the workers are forked."""
     import threading
 
-    import sim.sweep
+    import sim.experiments.sweep
 
     experiment, _ = serial
     at_fork = []
-    on_processes = sim.sweep._on_processes
+    on_processes = sim.experiments.sweep._on_processes
 
     def spy(tasks, workers):
         at_fork.extend(t.name for t in threading.enumerate())
         yield from on_processes(tasks, workers)
 
-    monkeypatch.setattr(sim.sweep, "_on_processes", spy)
+    monkeypatch.setattr(sim.experiments.sweep, "_on_processes", spy)
     sweep(experiment, tmp_path / "out", workers=2, progress=True)
     assert at_fork and "tqdm_monitor" not in at_fork
 
@@ -195,8 +195,8 @@ def test_a_killed_sweep_resumes_to_the_same_rows(serial, tmp_path, monkeypatch):
     experiment, reference = serial
     out = tmp_path / "killed"
     script = (
-        "import sys, sim.sweep as s; s.BATCH_RUNS = 2; "
-        "from sim.experiment import load_experiment; "
+        "import sys, sim.experiments.sweep as s; s.BATCH_RUNS = 2; "
+        "from sim.experiments.experiment import load_experiment; "
         f"s.sweep(load_experiment({str(experiment.source)!r}), {str(out)!r}, workers=1, "
         "progress=False)"
     )
@@ -219,10 +219,10 @@ def test_a_killed_sweep_resumes_to_the_same_rows(serial, tmp_path, monkeypatch):
 def test_resume_by_other_code_is_refused_while_runs_are_missing(serial, tmp_path, monkeypatch):
     experiment, _ = serial
     out = tmp_path / "partial"
-    monkeypatch.setattr("sim.sweep.BATCH_RUNS", 4)
+    monkeypatch.setattr("sim.experiments.sweep.BATCH_RUNS", 4)
     sweep(experiment, out, workers=1, progress=False)
     (out / "runs" / "part-000001.parquet").unlink()  # as if killed before the last batch
-    monkeypatch.setattr("sim.sweep.code_version", lambda: "9.9+other")
+    monkeypatch.setattr("sim.experiments.sweep.code_version", lambda: "9.9+other")
     with pytest.raises(InputError, match="rows of two versions would be mixed"):
         sweep(experiment, out, resume=True, workers=1, progress=False)
     assert len(ResultStore(out).completed()) == 4
@@ -230,13 +230,13 @@ def test_resume_by_other_code_is_refused_while_runs_are_missing(serial, tmp_path
 
 def test_a_finished_sweep_resumed_by_other_code_only_reports(serial, monkeypatch):
     experiment, directory = serial
-    monkeypatch.setattr("sim.sweep.code_version", lambda: "9.9+other")
+    monkeypatch.setattr("sim.experiments.sweep.code_version", lambda: "9.9+other")
     result = sweep(experiment, directory, resume=True, workers=1, progress=False)
     assert (result.done_before, result.ran) == (8, 0)
 
 
 def test_a_failing_run_is_recorded_and_the_others_complete(serial, tmp_path, monkeypatch):
-    from sim.model import FrontlineModel
+    from sim.model.model import FrontlineModel
 
     experiment, _ = serial
     bad_seed = run_seed(42, 0, 0, 1)

@@ -18,9 +18,9 @@ import sys
 import numpy as np
 import pytest
 
-from sim.metrics import evaluate
-from sim.model import FrontlineModel
-from sim.scenario import load_scenario
+from sim.formats.scenario import load_scenario
+from sim.model.model import FrontlineModel
+from sim.outcomes.metrics import evaluate
 from tests.conftest import ROOT
 
 SYRIA = ROOT / "scenarios" / "syria"
@@ -83,7 +83,7 @@ def test_russian_sorties_fall_where_the_forces_are_not_on_palmyra(base_2015):
     """Where Russian sorties land, which no input sets directly (the emergent check).
 
     Within a target faction the sorties go to the places where it has forces, by size and by
-    whether it fought there the day before (sim/air.py), so where they land follows the war.
+    whether it fought there the day before (sim/model/air.py), so where they land follows the war.
     The article: before the offensive the Palmyra front "was largely untouched", and over
     the intervention (to the announced withdrawal, 2016-03-15) "the majority of targets were
     rebel groups in areas of Latakia, Idlib, Hama and Aleppo". Palmyra has no extra place

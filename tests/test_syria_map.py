@@ -14,7 +14,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from sim.scenario import load_scenario
+from sim.formats.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP_FILE = ROOT / "scenarios" / "syria" / "map.toml"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.problems import InputError, Problem
-from sim.scenario import OVERRIDE_SOURCE, check_scenario, load_scenario, parse_overrides
+from sim.formats.problems import InputError, Problem
+from sim.formats.scenario import OVERRIDE_SOURCE, check_scenario, load_scenario, parse_overrides
 
 BASE = """\
 name = "tiny"

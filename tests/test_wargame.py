@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,18 +18,14 @@ import numpy as np
 import pytest
 import solara
 
+from dashboards import game_maps, game_review, games
+from dashboards.game_setup import setup_problems
+from dashboards.wargame import REFUSED, Wargame
+from sim.wargame.fog import observed
+from sim.wargame.game import Game, GameSetup
+from sim.wargame.orders import Orders, attackable
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "dashboards"))
-
-import game_maps  # noqa: E402
-import game_review  # noqa: E402
-import games  # noqa: E402
-from game_setup import setup_problems  # noqa: E402
-from wargame import REFUSED, Wargame  # noqa: E402
-
-from sim.fog import observed  # noqa: E402
-from sim.game import Game, GameSetup  # noqa: E402
-from sim.orders import Orders, attackable  # noqa: E402
 
 VALLEY = str(ROOT / "scenarios" / "teaching" / "valley.toml")
 

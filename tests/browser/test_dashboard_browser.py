@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.experiment import load_experiment
-from sim.sweep import sweep
+from sim.experiments.experiment import load_experiment
+from sim.experiments.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboards" / "app.py")

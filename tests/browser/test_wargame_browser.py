@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.game_store import GameStore
+from sim.wargame.store import GameStore
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30_000  # ms, for anything the server does

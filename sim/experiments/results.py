@@ -1,0 +1,161 @@
+"""The results store of a sweep: a directory of Parquet parts that are complete or absent.
+
+    DIR/manifest.json          the experiment, its hash, the code version, the plan
+    DIR/runs/part-000001.parquet        one row per run: ids, seed, parameters, metrics
+    DIR/timeseries/part-000001.parquet  one row per (run, day, faction)
+    DIR/captures/part-000001.parquet    one row per (run, capture)
+
+Each batch of finished runs becomes one part in each folder, each written to a temporary
+file and renamed into place; the runs part is written last and is the batch's commit
+mark: parts of the other folders without a runs part (a crash in between) are removed
+when the store is opened again. So a sweep killed at any moment loses at most the batch
+in hand, and `--resume` redoes exactly the runs with no row in `runs/`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+import sim
+from sim.formats.problems import InputError, Problem
+
+MANIFEST = "manifest.json"
+TABLES = ("timeseries", "captures", "runs")  # written in this order; `runs` commits a batch
+_PART = re.compile(r"part-(\d+)\.parquet")
+
+
+def code_version() -> str:
+    """The package version, and the git commit when run from a checkout ("-dirty" when
+    the checkout has uncommitted changes: its results cannot be traced to a commit)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=7"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return sim.__version__
+    return f"{sim.__version__}+{commit}"
+
+
+class ResultStore:
+    """Read and append the parts of one sweep's results directory."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+
+    @classmethod
+    def create(cls, directory: Path, manifest: dict) -> ResultStore:
+        """A new store; refuses a directory that already holds anything."""
+        directory = Path(directory)
+        if directory.exists() and any(directory.iterdir()):
+            raise InputError(
+                [Problem(directory, "--out", "is not empty: use --resume to continue that "
+                         "sweep, or choose a new directory (nothing was overwritten)")]
+            )  # fmt: skip
+        for table in TABLES:
+            (directory / table).mkdir(parents=True, exist_ok=True)
+        store = cls(directory)
+        store._write_manifest(manifest)
+        return store
+
+    @staticmethod
+    def holds_sweep(directory: Path) -> bool:
+        """Whether `directory` holds (part of) a sweep's results."""
+        return (Path(directory) / MANIFEST).is_file()
+
+    @classmethod
+    def reopen(cls, directory: Path, manifest: dict) -> ResultStore:
+        """The store of an interrupted sweep of the same experiment, tidied for resuming."""
+        store = cls(directory)
+        old = store.manifest()
+        for field in ("digest", "replicates", "runs_planned"):
+            if old.get(field) != manifest[field]:
+                raise InputError(
+                    [Problem(Path(directory) / MANIFEST, field, "the experiment (or one of "
+                             "its scenario files, or --replicates) changed since this sweep "
+                             "began; start a new sweep in a new directory")]
+                )  # fmt: skip
+        store._remove_uncommitted_parts()
+        return store
+
+    def check_code_version(self, version: str) -> None:
+        """Refuse to add runs made by other code than the sweep's first runs (a finished
+        sweep may still be reported by any version)."""
+        began = self.manifest().get("code_version")
+        if began != version:
+            raise InputError(
+                [Problem(self.directory / MANIFEST, "code_version", f"this sweep began with "
+                         f"frontline {began} and this is {version}: rows of two versions "
+                         "would be mixed; resume with the version it began with, or start "
+                         "a new sweep in a new directory")]
+            )  # fmt: skip
+
+    def manifest(self) -> dict:
+        path = self.directory / MANIFEST
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise InputError(
+                [Problem(path, "file", f"not a sweep results directory ({error})")]
+            ) from None
+
+    def _write_manifest(self, manifest: dict) -> None:
+        path = self.directory / MANIFEST
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        os.replace(temporary, path)
+
+    def _parts(self, table: str) -> dict[int, Path]:
+        folder = self.directory / table
+        if not folder.is_dir():
+            return {}
+        return {
+            int(match.group(1)): path
+            for path in folder.iterdir()
+            if (match := _PART.fullmatch(path.name))
+        }
+
+    def _remove_uncommitted_parts(self) -> None:
+        committed = set(self._parts("runs"))
+        for table in TABLES:
+            for path in (self.directory / table).glob("*.tmp"):
+                path.unlink()
+            for number, path in self._parts(table).items():
+                if number not in committed:
+                    path.unlink()
+
+    def completed(self) -> set[str]:
+        """Ids of the runs already stored."""
+        done: set[str] = set()
+        for path in self._parts("runs").values():
+            done |= set(pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist())
+        return done
+
+    def append(self, runs: pd.DataFrame, timeseries: pd.DataFrame, captures: pd.DataFrame) -> None:
+        """Store one batch of runs as a part of every table."""
+        number = max(self._parts("runs"), default=0) + 1
+        for table, frame in (("timeseries", timeseries), ("captures", captures), ("runs", runs)):
+            path = self.directory / table / f"part-{number:06d}.parquet"
+            temporary = path.with_name(path.name + ".tmp")
+            frame.to_parquet(temporary, index=False, compression="zstd")
+            os.replace(temporary, path)
+
+    def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """One table, all parts concatenated (empty if none)."""
+        parts = [self._parts(table)[n] for n in sorted(self._parts(table))]
+        if not parts:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(
+            [pd.read_parquet(path, columns=columns) for path in parts], ignore_index=True
+        )

@@ -1,0 +1,260 @@
+"""Orders: a player (or an analyst) commanding a faction instead of its doctrine.
+
+A turn's orders name the places to attack, the reinforcements to send from the reserve
+now, and how to task the faction's air support. They are checked against the faction's
+means (its reserve, its supplied front, its sorties), then given to the model: attacks
+go only to the objectives (the doctrine still sizes and tops them up, and still
+defends), reinforcements leave at once along the roads, and the air tasking replaces
+what it names (the targeting shares, the places focused on) until new orders come.
+What is accepted is carried out: see `Orders`. `doctrine_orders` tells what the
+model's own rules would have ordered instead, and `odds` what the faction may expect of
+an attack, from what it can see (`sim.wargame.fog`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from sim.model.factions import plan_orders
+from sim.model.logistics import dispatch
+from sim.model.model import FrontlineModel
+from sim.wargame.fog import assumed_morale, enemies_seen
+
+
+@dataclasses.dataclass
+class Orders:
+    """One faction's orders for a turn.
+
+    Objectives (at most max(1, doctrine `max_offensives`)) are attacked as a player
+    expects: they take precedence over the faction's own attacks still under way
+    elsewhere (which, under orders, get no more forces) and over a doctrine that would
+    open none (`max_offensives` 0, or too little reserve for its `aggression`). They are
+    opened from the day's offensive budget, so a faction whose doctrine commits nothing
+    to offensives (`commit` or `aggression` 0), or that has no ground forces, is refused
+    objectives rather than silently ignoring them. `targeting` (shares summing to 1)
+    and `air_places` (weights) each replace only their own part of the air tasking.
+    """
+
+    objectives: list[str] = dataclasses.field(default_factory=list)
+    reinforcements: dict[str, float] = dataclasses.field(default_factory=dict)
+    targeting: dict[str, float] = dataclasses.field(default_factory=dict)
+    air_places: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Orders:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+def attackable(model: FrontlineModel, faction: str) -> list[str]:
+    """Places the faction can be ordered to attack: enemy or unheld, next to its
+    supplied ground, reachable, and in its home region if it is a militia."""
+    f = model.faction_number(faction)
+    world = model.map
+    home = model.params.home_region[f]
+    places = []
+    for p, name in enumerate(world.names):
+        holder = model.controller[p]
+        if holder >= 0 and not model.hostile[f, holder]:
+            continue
+        if not model.reachable[f, p] or (home >= 0 and world.region[p] != home):
+            continue
+        around = world.neighbours[world.neighbours_start[p] : world.neighbours_start[p + 1]]
+        if any(_own_side_supplied(model, f, q) for q in around):
+            places.append(name)
+    return places
+
+
+def reinforceable(model: FrontlineModel, faction: str) -> list[str]:
+    """Places the faction can send reinforcements to: held by its side, supplied, reachable."""
+    f = model.faction_number(faction)
+    return [
+        name
+        for p, name in enumerate(model.map.names)
+        if _own_side_supplied(model, f, p) and model.reachable[f, p]
+    ]
+
+
+def attack_size(model: FrontlineModel, faction: str, place: str) -> float:
+    """The force the faction's doctrine would open an attack on `place` with: its
+    `attack_ratio` against the defenders and the terrain, at least `min_attack`."""
+    f, p = model.faction_number(faction), model.map.index(place)
+    defenders = _defenders_seen(model, faction, place).sum()
+    wanted = model.params.attack_ratio[f] * defenders * model.map.terrain[p]
+    return float(max(wanted, model.params.min_attack[f]))
+
+
+def _defenders_seen(model: FrontlineModel, faction: str, place: str) -> np.ndarray:
+    """(F,) the enemy forces the faction observes at `place` (ValueError if it does not)."""
+    seen = enemies_seen(model, faction, place)
+    if seen is None:
+        raise ValueError(f"{place!r} is not observed: its defenders are unknown")
+    return seen
+
+
+def _own_side_supplied(model: FrontlineModel, f: int, p: int) -> bool:
+    holder = model.controller[p]
+    return holder >= 0 and model.friendly[f, holder] and model.supplied[f, p]
+
+
+def check_orders(model: FrontlineModel, faction: str, orders: Orders) -> list[str]:
+    """Every way the orders exceed the faction's means, in words (empty: they are fine)."""
+    f = model.faction_number(faction)
+    problems = _check_objectives(model, faction, orders.objectives)
+    total = 0.0
+    for place, amount in orders.reinforcements.items():
+        if place not in model.map.names:
+            problems.append(f"unknown place {place!r}")
+            continue
+        p = model.map.index(place)
+        if amount < 0 or not math.isfinite(amount):
+            problems.append(f"reinforcements for {place!r} must be a positive number")
+        elif not _own_side_supplied(model, f, p) or not model.reachable[f, p]:
+            problems.append(f"cannot reinforce {place!r}: not held by its side, or cut off")
+        total += max(amount, 0.0)
+    if total > model.reserve[f] + 1e-9:
+        problems.append(
+            f"reinforcements ({total:,.0f}) exceed the reserve ({model.reserve[f]:,.0f})"
+        )
+    problems += _check_air(model, f, orders)
+    return problems
+
+
+def max_objectives(model: FrontlineModel, faction: str) -> int:
+    """How many objectives the faction may be given at once: its doctrine's
+    `max_offensives`, at least one (an ordered attack opens even where the doctrine
+    would open none)."""
+    return max(1, int(model.params.max_offensives[model.faction_number(faction)]))
+
+
+def _check_objectives(model: FrontlineModel, faction: str, objectives: list[str]) -> list[str]:
+    """Why the objectives would not be attacked as ordered (empty: they will be)."""
+    if not objectives:
+        return []
+    f, params = model.faction_number(faction), model.params
+    if not params.ground[f]:
+        return ["this faction has no ground forces to attack with"]
+    if params.commit[f] * params.aggression[f] <= 0:
+        return ["this faction's doctrine commits nothing to attacks (commit or aggression 0)"]
+    limit = max_objectives(model, faction)
+    problems = []
+    if len(objectives) > limit:
+        problems.append(f"at most {limit} objectives at once, got {len(objectives)}")
+    targets = set(attackable(model, faction))
+    problems += [
+        f"objective {place!r} cannot be attacked (not an enemy place next to supplied ground)"
+        for place in objectives
+        if place not in targets
+    ]
+    return problems
+
+
+def _check_air(model: FrontlineModel, f: int, orders: Orders) -> list[str]:
+    if not (orders.targeting or orders.air_places):
+        return []
+    if model.params.sorties[f] <= 0:
+        return ["this faction has no air support to task"]
+    problems = []
+    keys = [x.key for x in model.factions]
+    for target, share in orders.targeting.items():
+        if target not in keys or not model.hostile[f, keys.index(target)]:
+            problems.append(f"{target!r} is not an enemy to strike")
+        if share < 0:
+            problems.append(f"the share on {target!r} must not be negative")
+    if orders.targeting and not math.isclose(sum(orders.targeting.values()), 1.0, abs_tol=1e-6):
+        problems.append("targeting shares must sum to 1")
+    problems += [
+        f"unknown place {place!r} in air tasking" for place in orders.air_places
+        if place not in model.map.names
+    ]  # fmt: skip
+    return problems
+
+
+def give_orders(model: FrontlineModel, faction: str, orders: Orders) -> None:
+    """Put the faction under these orders (checked first: raises ValueError if not fine)."""
+    problems = check_orders(model, faction, orders)
+    if problems:
+        raise ValueError("; ".join(problems))
+    f = model.faction_number(faction)
+    model.under_orders[f] = True
+    model.allowed_targets[f] = False
+    for place in orders.objectives:
+        model.allowed_targets[f, model.map.index(place)] = True
+    amounts = np.zeros_like(model.forces)
+    for place, amount in orders.reinforcements.items():
+        amounts[f, model.map.index(place)] = amount
+    dispatch(amounts, model.day, model.travel, model.transit, model.incoming, model.reserve)
+    if orders.targeting or orders.air_places:
+        air = model.factions[f].own_spec().air
+        if orders.targeting:
+            air.targeting = dict(orders.targeting)
+        if orders.air_places:
+            air.place_weights = dict(orders.air_places)
+        model.refresh_parameters(rear=False)
+
+
+def doctrine_orders(model: FrontlineModel, faction: str) -> Orders:
+    """What the faction's own doctrine would order today, in the current state."""
+    f = model.faction_number(faction)
+    p = model.params
+    everywhere = np.ones_like(model.allowed_targets)
+    amounts = plan_orders(
+        model.forces, model.incoming, model.reserve, model.controller, model.friendly,
+        model.hostile, model.supplied, model.reachable, everywhere,
+        np.zeros_like(model.under_orders), model.value,
+        model.map.terrain, model.vital, model.map.region, model.map.neighbours_start,
+        model.map.neighbours, p.ground, p.home_region, p.commit, p.aggression, p.attack_ratio,
+        p.defend_ratio, p.garrison, p.max_offensives, p.min_attack, p.vital_only_below,
+    )[f]  # fmt: skip
+    ours = model.friendly[f]
+    objectives, reinforcements = [], {}
+    for place in np.flatnonzero(amounts > 0):
+        holder = model.controller[place]
+        if holder >= 0 and ours[holder]:
+            reinforcements[model.map.names[place]] = float(amounts[place])
+        else:
+            objectives.append(model.map.names[place])
+    return Orders(objectives=objectives, reinforcements=reinforcements)
+
+
+def odds(model: FrontlineModel, faction: str, place: str, attackers: float) -> dict:
+    """What the faction may expect if `attackers` of it fight the defenders of `place` to
+    the end (Lanchester square law, current fire, no reinforcements or air).
+
+    Only from what it can see (`sim.wargame.fog`), so the odds leak nothing the fog hides: the
+    defenders it observes there (ValueError where it observes none), and for their
+    hidden morale the morale their factions start the scenario with (`assumed_morale`,
+    returned so the page can say so)."""
+    f, p = model.faction_number(faction), model.map.index(place)
+    seen = _defenders_seen(model, faction, place)
+    defenders = float(seen.sum())
+    present = [model.factions[g] for g in np.flatnonzero(seen > 0)]
+    assumed = {x.key: assumed_morale(model, x.key) for x in present}
+    own_fire = _fire(model, f, model.base_morale[f]) / model.map.terrain[p]
+    their_fire = sum(
+        seen[x.index] / defenders * _fire(model, x.index, assumed[x.key]) for x in present
+    )
+    strength = own_fire * attackers**2 - their_fire * defenders**2
+    wins = strength > 0 or defenders == 0
+    if defenders == 0:
+        survivors = attackers
+    else:
+        survivors = math.sqrt(abs(strength) / (own_fire if wins else their_fire))
+    return {
+        "place": place,
+        "attackers": attackers,
+        "defenders": defenders,
+        "force_ratio": attackers / defenders if defenders else math.inf,
+        "attacker_wins": bool(wins),
+        "survivors": survivors,
+        "assumed_morale": assumed,
+    }
+
+
+def _fire(model: FrontlineModel, f: int, morale: float) -> float:
+    """Faction f's fire per fighter at this morale (its lethality, morale-weighted)."""
+    weight = model.spec.combat.morale_weight
+    return float(model.params.lethality[f] * (1 + weight * (morale - 0.5)))
