@@ -2,6 +2,9 @@
 
 A thin layer: it parses arguments, calls the model and the outcome functions, and
 prints. Exit status 0 on success, 1 when an input file has problems, 2 on misuse.
+
+Each command imports what it needs when it runs, so that `frontline --help` or
+`frontline validate` on a scenario do not pay for numba, mesa or scipy.stats.
 """
 
 from __future__ import annotations
@@ -17,10 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.experiments.experiment import check_experiment, is_experiment, load_experiment
 from sim.formats.problems import InputError, Problem
-from sim.formats.scenario import check_scenario, load_scenario, parse_overrides
-from sim.outcomes.summary import format_summary, summary, timeseries
 
 TIMESERIES_FORMATS = (".parquet", ".csv")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -117,7 +117,9 @@ def _non_negative_int(text: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from sim.formats.scenario import load_scenario, parse_overrides
     from sim.model.model import FrontlineModel
+    from sim.outcomes.summary import format_summary, summary, timeseries
 
     if args.out is not None and args.out.suffix.lower() not in TIMESERIES_FORMATS:
         problem = Problem(args.out, "--out", f"use a {' or '.join(TIMESERIES_FORMATS)} file name")
@@ -156,7 +158,7 @@ def _write_atomically(frame, path: Path) -> None:
 def _validate(args: argparse.Namespace) -> int:
     failed = 0
     for file in args.files:
-        _, problems = check_experiment(file) if is_experiment(file) else check_scenario(file)
+        _, problems = _check_file(file)
         if problems:
             failed += 1
             _print_problems(problems, file)
@@ -167,7 +169,21 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _check_file(file: Path) -> tuple[object, list[Problem]]:
+    """Check a scenario or an experiment file, whichever it is."""
+    from sim.formats.kinds import file_kind
+
+    if file_kind(file) == "experiment":
+        from sim.experiments.experiment import check_experiment
+
+        return check_experiment(file)
+    from sim.formats.scenario import check_scenario
+
+    return check_scenario(file)
+
+
 def _sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.experiment import load_experiment
     from sim.experiments.sweep import sweep
 
     experiment = load_experiment(args.experiment)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.experiments.design import design_points
-from sim.experiments.experiment import DesignSpec, ParameterRange
+from sim.formats.experiment import DesignSpec, ParameterRange
 
 
 def points(method: str, n: int = 8, seed: int = 1, **ranges) -> tuple[list, list]:

@@ -28,7 +28,7 @@ from sim.formats.schema import EventSpec, FactionSpec, ScenarioSpec
 from sim.formats.typed_tables import fields_by_key, type_hints
 
 if TYPE_CHECKING:
-    from sim.experiments.experiment import DesignSpec, ParameterRange
+    from sim.formats.experiment import DesignSpec, ParameterRange
     from sim.formats.typed_tables import Report
 
 Value = float | int  # a design value: an int for a whole-number key

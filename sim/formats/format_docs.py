@@ -86,7 +86,7 @@ Example: `experiments/quick.toml`.
 def reference(kind: str = "scenario") -> str:
     """The whole reference of `kind` ("scenario" or "experiment") as Markdown."""
     if kind == "experiment":
-        from sim.experiments.experiment import ExperimentSpec
+        from sim.formats.experiment import ExperimentSpec
 
         root, sections = ExperimentSpec, [EXPERIMENT_INTRO]
     else:

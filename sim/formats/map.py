@@ -8,13 +8,14 @@ model never needs to know which kind of map it runs on.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
 
 from sim.formats.schema import GridSpec, PlaceSpec, PlaceValueSpec, RoadSpec
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def grid_cell_name(x: int, y: int) -> str:
@@ -124,18 +125,9 @@ class Map:
     def __post_init__(self) -> None:
         self._index = {name: i for i, name in enumerate(self.names)}
         self._distances: dict[tuple[int, ...], np.ndarray] = {}
-        self._distance_matrix = csr_array(
-            (
-                np.concatenate([self.road_km, self.road_km]),
-                (
-                    np.concatenate([self.road_ends[:, 0], self.road_ends[:, 1]]),
-                    np.concatenate([self.road_ends[:, 1], self.road_ends[:, 0]]),
-                ),
-            ),
-            shape=(self.size, self.size),
+        self.neighbours_start, self.neighbours, self.neighbour_km = _adjacency(
+            self.road_ends, self.road_km, self.size
         )
-        self.neighbours_start = self._distance_matrix.indptr.astype(np.int64)
-        self.neighbours = self._distance_matrix.indices.astype(np.int64)
 
     def has_tag(self, tag: str) -> np.ndarray:
         """(P,) bool: which places carry `tag`."""
@@ -166,13 +158,22 @@ class Map:
             if not key:
                 self._distances[key] = np.full(self.size, np.inf)
             else:
+                from scipy.sparse import csr_array  # only runs need distances
+                from scipy.sparse.csgraph import dijkstra
+
+                roads = csr_array(
+                    (self.neighbour_km, self.neighbours, self.neighbours_start),
+                    shape=(self.size, self.size),
+                )
                 self._distances[key] = dijkstra(
-                    self._distance_matrix, directed=False, indices=list(key), min_only=True
+                    roads, directed=False, indices=list(key), min_only=True
                 )
         return self._distances[key]
 
     def graph(self) -> nx.Graph:
         """The map as a networkx graph: nodes are place numbers, edges carry `km`."""
+        import networkx as nx  # only Mesa's network space needs it
+
         graph = nx.Graph()
         graph.add_nodes_from(range(self.size))
         graph.add_weighted_edges_from(
@@ -183,3 +184,22 @@ class Map:
             weight="km",
         )
         return graph
+
+
+def _adjacency(
+    road_ends: np.ndarray, road_km: np.ndarray, n_places: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The roads as compressed rows: place p's neighbours are
+    `neighbours[starts[p]:starts[p + 1]]` in ascending order, with the road km beside them
+    (the shortest road where two places are joined twice)."""
+    rows = np.concatenate([road_ends[:, 0], road_ends[:, 1]])
+    cols = np.concatenate([road_ends[:, 1], road_ends[:, 0]])
+    km = np.concatenate([road_km, road_km])
+    order = np.lexsort((km, cols, rows))
+    rows, cols, km = rows[order], cols[order], km[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    rows, cols, km = rows[first], cols[first], km[first]
+    starts = np.zeros(n_places + 1, dtype=np.int64)
+    np.add.at(starts, rows + 1, 1)
+    return np.cumsum(starts), cols.astype(np.int64), km.astype(float)

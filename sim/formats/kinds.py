@@ -1,0 +1,28 @@
+"""What kind of file a path is: a scenario, an experiment or a history file.
+
+The commands take files by path; a user who gives `frontline run` an experiment should be
+told so, not shown a list of unknown scenario keys. The kind is read from the content
+where it can be (an experiment has `variants`, a history file is a CSV with the history
+columns), else from the folder it lives in.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+FileKind = Literal["scenario", "experiment", "history"]
+HISTORY_SUFFIXES = (".csv",)
+
+
+def file_kind(path: Path | str) -> FileKind:
+    """The kind of file at `path` (a scenario unless it shows otherwise)."""
+    path = Path(path)
+    if path.suffix.lower() in HISTORY_SUFFIXES:
+        return "history"
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+        return "experiment" if path.resolve().parent.name == "experiments" else "scenario"
+    return "experiment" if "variants" in table else "scenario"
