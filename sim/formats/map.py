@@ -137,7 +137,7 @@ class Map:
         """(P,) bool: which places lie in `region`."""
         return self.region == self.regions.index(region)
 
-    def value(self, weights: PlaceValueSpec) -> np.ndarray:
+    def objective_value(self, weights: PlaceValueSpec) -> np.ndarray:
         """(P,) how much factions value each place as an objective."""
         return (
             weights.base
