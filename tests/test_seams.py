@@ -125,3 +125,42 @@ def test_the_datacollector_gives_a_tidy_table_of_named_series(valley_path):
     assert blue["places_held"].iloc[-1] == (model.controller == f).sum()
     captures = model.datacollector.get_table_dataframe("captures")
     assert len(captures) == len(model.captures)
+
+
+def test_orders_focus_the_air_effort_with_the_scenarios_focus_weight(valley_path):
+    from sim.model.doctrine import apply_orders
+
+    model = FrontlineModel(
+        load_scenario(valley_path, {"factions": {"blue": {"air": {"focus_weight": 3.0}}}})
+    )
+    blue, hilltop = model.faction_number("blue"), model.map.index("Hilltop")
+    apply_orders(model, blue, Orders(air_focus=["Hilltop"]))
+    assert model.params.air_weight[blue, hilltop] == 3.0
+    assert model.params.air_weight[blue].sum() == model.map.size - 1 + 3.0
+
+
+def test_interventions_carry_an_idea_through_the_scenario_and_its_events():
+    from sim.formats.interventions import remove_militias, scale_sorties
+
+    h3 = load_scenario(ROOT / "scenarios" / "syria" / "h3_baseline.toml")
+    table = scale_sorties(h3.spec, "russia", 2.0)
+    scaled = load_scenario(h3.source, table)
+    assert (
+        scaled.spec.factions["russia"].air.sorties_per_day
+        == 2 * h3.spec.factions["russia"].air.sorties_per_day
+    )
+    surges = [
+        n
+        for n, e in h3.spec.events.items()
+        if "air.sorties_per_day" in e.set and e.faction == "russia"
+    ]
+    assert surges, "h3 has no sortie events to scale"
+    for name in surges:
+        before = h3.spec.events[name].set["air.sorties_per_day"]
+        assert scaled.spec.events[name].set["air.sorties_per_day"] == round(2 * before, 2)
+    no_militias = load_scenario(h3.source, remove_militias(h3.spec))
+    militias = [k for k, f in h3.spec.factions.items() if f.home_region]
+    assert militias
+    for key in militias:
+        faction = no_militias.spec.factions[key]
+        assert faction.reserve == 0 and not any(faction.forces.values())

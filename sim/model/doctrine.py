@@ -40,13 +40,21 @@ from sim.model.logistics import dispatch
 @dataclasses.dataclass
 class Orders:
     """One faction's orders: objectives to attack, reinforcements to send now, and the
-    air tasking (`targeting` shares summing to 1, `air_places` weights), each replacing
-    only its own part of the faction's air tasking."""
+    air tasking, each part replacing only its own part of the faction's tasking:
+    `targeting` (shares of sorties by target faction, summing to 1), `air_places`
+    (weights of places as targets) and `air_focus` (places whose weight becomes the
+    faction's `air.focus_weight`)."""
 
     objectives: list[str] = dataclasses.field(default_factory=list)
     reinforcements: dict[str, float] = dataclasses.field(default_factory=dict)
     targeting: dict[str, float] = dataclasses.field(default_factory=dict)
     air_places: dict[str, float] = dataclasses.field(default_factory=dict)
+    air_focus: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def tasks_air(self) -> bool:
+        """Whether the orders change the air tasking."""
+        return bool(self.targeting or self.air_places or self.air_focus)
 
     @classmethod
     def from_dict(cls, data: dict) -> Orders:
@@ -65,12 +73,13 @@ def apply_orders(model, f: int, orders: Orders) -> None:
     for place, amount in orders.reinforcements.items():
         amounts[f, model.map.index(place)] = amount
     dispatch(amounts, model.day, model.records.state, model.records.world)
-    if orders.targeting or orders.air_places:
+    if orders.tasks_air:
         air = model.factions[f].own_spec().air
         if orders.targeting:
             air.targeting = dict(orders.targeting)
-        if orders.air_places:
-            air.place_weights = dict(orders.air_places)
+        if orders.air_places or orders.air_focus:
+            focus = dict.fromkeys(orders.air_focus, air.focus_weight)
+            air.place_weights = {**orders.air_places, **focus}
         model.refresh_parameters(rear=False)
 
 

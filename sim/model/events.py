@@ -13,7 +13,7 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass
 
-from sim.formats.schema import EventSpec
+from sim.formats.schema import EventSpec, event_day
 from sim.formats.validation import resolve_setting
 
 
@@ -24,13 +24,6 @@ class ScheduledEvent:
     name: str
     day: int
     spec: EventSpec
-
-
-def event_day(spec: EventSpec, start_date: dt.date | None) -> int:
-    """The model day of an event given by `day` or by `date`."""
-    if spec.day is not None:
-        return spec.day
-    return (spec.date - start_date).days
 
 
 class EventQueue:

@@ -121,7 +121,7 @@ def _check_objectives(model: FrontlineModel, faction: str, objectives: list[str]
 
 
 def _check_air(model: FrontlineModel, f: int, orders: Orders) -> list[str]:
-    if not (orders.targeting or orders.air_places):
+    if not orders.tasks_air:
         return []
     if model.params.sorties[f] <= 0:
         return ["this faction has no air support to task"]
@@ -135,7 +135,8 @@ def _check_air(model: FrontlineModel, f: int, orders: Orders) -> list[str]:
     if orders.targeting and not math.isclose(sum(orders.targeting.values()), 1.0, abs_tol=1e-6):
         problems.append("targeting shares must sum to 1")
     problems += [
-        f"unknown place {place!r} in air tasking" for place in orders.air_places
+        f"unknown place {place!r} in air tasking"
+        for place in [*orders.air_places, *orders.air_focus]
         if place not in model.map.names
     ]  # fmt: skip
     return problems
