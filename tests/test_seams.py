@@ -164,3 +164,14 @@ def test_interventions_carry_an_idea_through_the_scenario_and_its_events():
     for key in militias:
         faction = no_militias.spec.factions[key]
         assert faction.reserve == 0 and not any(faction.forces.values())
+
+
+def test_the_user_doctrine_example_in_the_docs_runs(monkeypatch, capsys):
+    text = (ROOT / "docs" / "user-doctrine.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {"__name__": "example"}
+    exec(compile(code, "docs/user-doctrine.md", "exec"), namespace)
+    model = namespace["model"]
+    assert model.factions[model.faction_number("blue")].has_python_doctrine
+    assert "blue took" in capsys.readouterr().out

@@ -129,6 +129,12 @@ class Map:
             self.road_ends, self.road_km, self.size
         )
 
+    def neighbours_of(self, name: str) -> list[str]:
+        """Names of the places joined to place `name` by a road."""
+        p = self.index(name)
+        ends = self.neighbours[self.neighbours_start[p] : self.neighbours_start[p + 1]]
+        return [self.names[q] for q in ends]
+
     def projected(self) -> np.ndarray:
         """(P, 2) east and north in km, for drawing: longitude and latitude through an
         equirectangular projection at the map's mean latitude (true to scale along it,
