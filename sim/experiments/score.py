@@ -33,7 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.formats.history import Fact, History, check_history_against, load_history
+from sim.formats.history import (
+    COLUMNS,
+    Fact,
+    History,
+    check_history_against,
+    load_history,
+)
 from sim.formats.problems import InputError
 from sim.formats.scenario import Scenario, load_scenario
 
@@ -134,7 +140,13 @@ def frame_of(scenario: Scenario, history: History) -> Frame:
     )
     if problems:
         raise InputError(problems)
-    sides = tuple(sorted(history.factions))
+    return frame_with_sides(scenario, tuple(sorted(history.factions)))
+
+
+def frame_with_sides(scenario: Scenario, sides: tuple[str, ...]) -> Frame:
+    """The frame that reads each model faction as `sides`: itself if it is one, else the
+    first side it is allied to on day 0 (none otherwise)."""
+    spec = scenario.spec
     keys = tuple(spec.factions)
     side_of = np.full(len(keys), NONE, dtype=np.int64)
     for i, key in enumerate(keys):
@@ -153,6 +165,30 @@ def frame_of(scenario: Scenario, history: History) -> Frame:
         start=spec.run.start_date, names=tuple(world.names), sides=sides, side_of=side_of,
         faction_keys=keys, neighbours_start=world.neighbours_start, neighbours=world.neighbours,
     )  # fmt: skip
+
+
+def synthetic_history(
+    record: RunRecord, scenario: Scenario, sides: tuple[str, ...], end: dt.date
+) -> str:
+    """A history file (CSV text) of what happened in one run up to `end`: every change of
+    side of a place as a one-day `control` fact, and the map of `end` as `holds` facts.
+    Scoring runs against it tells how near the score can come to perfect."""
+    frame = frame_with_sides(scenario, sides)
+    rows = [",".join(COLUMNS)]
+    for day, place, previous, new in record.captures:
+        a, b = frame.side_key(previous), frame.side_key(new)
+        date = frame.start + dt.timedelta(days=day)
+        if a != b and a != NONE and b != NONE and date <= end:
+            rows.append(f"control,{_csv(place)},{sides[a]},{sides[b]},{date},{date},,model run")
+    daily = frame.sides_daily(record)[frame.day(end)]
+    for place, side in zip(frame.names, daily, strict=True):
+        if side != NONE:
+            rows.append(f"holds,{_csv(place)},,{sides[side]},{end},{end},,model run")
+    return "\n".join(rows) + "\n"
+
+
+def _csv(text: str) -> str:
+    return f'"{text}"' if any(c in text for c in ',"') else text
 
 
 # ---- the score --------------------------------------------------------------------------------
