@@ -233,6 +233,12 @@ class AirSpec:
         2.0,
         min=0,
     )
+    focus_weight: float = key(
+        "Multiplier of a place's weight as a target when orders focus the air effort on it "
+        "(`air_focus` of a player's or a Python doctrine's orders).",
+        5.0,
+        min=1,
+    )
 
 
 @dataclasses.dataclass
@@ -288,6 +294,13 @@ class EventSpec:
     relations: dict[str, Relation] = key(
         "New relations of `faction` to others, both ways (e.g. a ceasefire).", {}
     )
+
+
+def event_day(spec: EventSpec, start_date: dt.date | None) -> int:
+    """The model day of an event given by `day` or by `date`."""
+    if spec.day is not None:
+        return spec.day
+    return (spec.date - start_date).days
 
 
 @dataclasses.dataclass
