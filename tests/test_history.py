@@ -74,8 +74,7 @@ def test_a_fact_both_happening_and_never_is_a_contradiction(tmp_path):
     assert len(problems) == 1
     assert (
         "line 3: isis takes Mare' here, but line 2 says it never does "
-        "between 2015-10-01 and 2016-03-01"
-        in problems[0]
+        "between 2015-10-01 and 2016-03-01" in problems[0]
     )
 
 
