@@ -13,7 +13,9 @@ import datetime as dt
 from typing import Any, Literal
 
 Relation = Literal["enemy", "allied", "neutral"]
-PlaceKind = Literal["city", "town", "village", "airbase", "oilfield", "crossing", "cell"]
+PlaceKind = Literal[
+    "city", "town", "village", "airbase", "base", "oilfield", "gasfield", "dam", "crossing", "cell"
+]
 PlaceTag = Literal["vital", "symbolic", "supply_source"]
 
 
