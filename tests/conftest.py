@@ -23,8 +23,9 @@ def duel_table(
 ) -> dict:
     """Two factions, one engagement: `red` holds Fort, `blue` attacks it from Camp.
 
-    No reserves, recruitment, desertion, air or morale dynamics, so the fight follows
-    the Lanchester square law.
+    No reserves, recruitment, desertion, air, morale dynamics or manoeuvre (the
+    documented switch `manoeuvre.enabled = false`), so the fight follows the Lanchester
+    square law.
     """
     quiet_morale = {"loss_sensitivity": 0.0, "recovery": 0.0, "siege_penalty": 0.0}
     quiet = {"victory_bonus": 0.0, "defeat_penalty": 0.0}
@@ -55,6 +56,7 @@ def duel_table(
             },
         },
         "morale": {**quiet_morale, **quiet},
+        "manoeuvre": {"enabled": False},
     }
 
 

@@ -57,7 +57,10 @@ def test_a_faction_under_orders_attacks_only_its_objectives(valley):
         assert set(np.array(valley.map.names)[attacking]) <= {objective}
 
 
-def test_reinforcements_leave_the_reserve_at_once_and_arrive_by_road(valley):
+def test_reinforcements_leave_the_reserve_at_once_and_arrive_by_road(valley_path):
+    """(Without manoeuvre, so that no garrison is redeployed from the place meanwhile.)"""
+    still = {"manoeuvre": {"enabled": False}}
+    valley = FrontlineModel(load_scenario(valley_path, still), seed=5, days=40)
     blue = valley.faction_number("blue")
     before = valley.reserve[blue]
     give_orders(valley, "blue", Orders(reinforcements={"Harbour": 500.0}))

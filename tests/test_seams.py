@@ -28,7 +28,7 @@ def expected_owners(model: FrontlineModel) -> dict[str, tuple[object, ...]]:
     return {
         "state": (model,),
         "world": (model.map, model),
-        "rules": (model.params, model.spec.combat, model.spec.morale),
+        "rules": (model.params, model.spec.combat, model.spec.morale, model.switches),
         "books": (model.ledger, model.buffers, model),
     }
 

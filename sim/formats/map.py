@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.formats.schema import GridSpec, PlaceSpec, PlaceValueSpec, RoadSpec
+from sim.formats.schema import GridSpec, LinkSpec, PlaceSpec, PlaceValueSpec, RoadSpec
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -86,10 +86,17 @@ class Map:
     road_ends: np.ndarray  # (E, 2) place numbers
     road_km: np.ndarray  # (E,)
     road_names: list[str]
+    link_ends: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    link_km: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    link_capacity: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    link_movement: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, bool))
+    link_kinds: list[str] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def build(cls, places: dict[str, PlaceSpec], roads: list[RoadSpec]) -> Map:
-        """Build from checked place and road specs."""
+    def build(
+        cls, places: dict[str, PlaceSpec], roads: list[RoadSpec], links: list[LinkSpec] = ()
+    ) -> Map:
+        """Build from checked place, road and link specs."""
         names = list(places)
         index = {name: i for i, name in enumerate(names)}
         geographic = all(p.lat is not None for p in places.values())
@@ -112,6 +119,13 @@ class Map:
             ).reshape(len(roads), 2),
             road_km=np.array([r.km for r in roads], dtype=float),
             road_names=[r.name for r in roads],
+            link_ends=np.array(
+                [(index[k.from_place], index[k.to_place]) for k in links], dtype=np.int64
+            ).reshape(len(links), 2),
+            link_km=np.array([k.km for k in links], dtype=float),
+            link_capacity=np.array([k.capacity for k in links], dtype=float),
+            link_movement=np.array([k.movement for k in links], dtype=bool),
+            link_kinds=[k.kind for k in links],
         )
 
     @property
@@ -161,7 +175,8 @@ class Map:
         )
 
     def road_distance_from(self, sources: np.ndarray) -> np.ndarray:
-        """(P,) km by road from the nearest of `sources` (place numbers); inf if unreachable.
+        """(P,) km by road (and links that carry forces) from the nearest of `sources`
+        (place numbers); inf if unreachable.
 
         Results are kept: events that change relations or supply sources ask again for
         the same few sets of sources.
@@ -178,6 +193,13 @@ class Map:
                     (self.neighbour_km, self.neighbours, self.neighbours_start),
                     shape=(self.size, self.size),
                 )
+                if self.link_movement.any():  # links that carry forces shorten the way
+                    roads = roads.tolil()
+                    ends, kms = self.link_ends[self.link_movement], self.link_km[self.link_movement]
+                    for (a, b), km in zip(ends, kms, strict=True):
+                        old = roads[a, b]
+                        roads[a, b] = roads[b, a] = km if old == 0 else min(old, km)
+                    roads = roads.tocsr()
                 self._distances[key] = dijkstra(
                     roads, directed=False, indices=list(key), min_only=True
                 )

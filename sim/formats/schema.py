@@ -136,11 +136,32 @@ class GridSpec:
 
 
 @dataclasses.dataclass
+class LinkSpec:
+    """A link that is not a road: a sea route or an air bridge to an enclave or island.
+
+    It carries supply (a force at a place supplied only through it fires and holds as
+    if supplied, scaled by capacity / forces so supplied when they are more) and, if
+    `movement`, forces too (at the faction's speed over `km`)."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
+    from_place: str = key("One end (a place name).", toml_name="from")
+    to_place: str = key("The other end (a place name).", toml_name="to")
+    kind: Literal["sea", "air"] = key("A sea route or an air bridge.")
+    km: float = key("Length, for travel and supply distance.", unit="km", min=0.01, max=5000)
+    capacity: float = key(
+        "Fighters it can keep supplied (0: no limit).", 0.0, unit="fighters", min=0
+    )
+    movement: bool = key("Whether forces can move over it (else supply only).", False)
+
+
+@dataclasses.dataclass
 class MapSpec:
     """The map: named places and roads, or a grid."""
 
     places: dict[str, PlaceSpec] = key("Places, by name.", {})
     roads: list[RoadSpec] = key("Roads between places.", [])
+    links: list[LinkSpec] = key("Sea routes and air bridges (not roads).", [])
     grid: GridSpec | None = key("A grid map instead of `places` and `roads`.", None)
 
 
@@ -214,6 +235,74 @@ class DoctrineSpec:
     speed_km_per_day: float = key(
         "How far its reserves move along roads in a day.", 60.0, unit="km/day", min=1
     )
+    travel_delay_days: float = key(
+        "Mean extra days a movement takes beyond the road's (drawn per movement, Poisson; "
+        "0: none).",
+        0.0,
+        unit="days",
+        min=0,
+        max=30,
+    )
+    temperature: float = key(
+        "How much chance there is in choosing new objectives: each is picked with "
+        "probability proportional to exp((score / best score - 1) / temperature); "
+        "0 always picks the best. A deterministic run always picks the best.",
+        0.2,
+        min=0,
+        max=10,
+    )
+    threat_share: float = key(
+        "Share of the enemy forces at neighbouring enemy places that counts as a threat "
+        "to defend against (beside the attackers present).",
+        0.25,
+        min=0,
+        max=1,
+    )
+    redeploy: float = key(
+        "Share of a quiet place's surplus (forces beyond its garrison) that may be sent, in "
+        "a day, to a threatened or attacking place within `redeploy_km` by road "
+        "(manoeuvre).",
+        0.25,
+        unit="per day",
+        min=0,
+        max=1,
+    )
+    redeploy_km: float = key(
+        "How far by road deployed forces are moved to where they are needed.",
+        150.0,
+        unit="km",
+        min=0,
+    )
+    interior_garrison: float = key(
+        "Force it keeps at a place of its own that borders no enemy place (the rest may "
+        "be redeployed).",
+        0.0,
+        unit="fighters",
+        min=0,
+    )
+    withdraw_ratio: float = key(
+        "A force withdraws to a friendly neighbour when its enemies' Lanchester strength "
+        "(fire x men^2) there exceeds its own side's by this factor (0: never withdraws; "
+        "never from a place it is ordered to hold).",
+        4.0,
+        min=0,
+    )
+    withdraw_loss: float = key("Share of a withdrawing force lost on the way.", 0.1, min=0, max=1)
+    pursuit: float = key(
+        "Share of a victorious force that pursues a routed or withdrawn enemy to the "
+        "place it fled to, when that place is next to the one just taken.",
+        0.3,
+        min=0,
+        max=1,
+    )
+    supply_range_km: float = key(
+        "Logistic reach: the fire and the reinforcements of a force fall with its road "
+        "distance d from supply as range / (range + d), so a long advance stalls "
+        "(0: no such fall).",
+        300.0,
+        unit="km",
+        min=0,
+    )
 
 
 @dataclasses.dataclass
@@ -247,12 +336,69 @@ class AirSpec:
         2.0,
         min=0,
     )
+    suppression: float = key(
+        "Suppression per sortie of a force of 1,000: the share of its fire lost for the day "
+        "is 1 - exp(-suppression x sorties x 1000 / max(forces, 100)), so air helps most "
+        "where a ground attack exploits it.",
+        0.02,
+        min=0,
+        max=1,
+    )
     focus_weight: float = key(
         "Multiplier of a place's weight as a target when orders focus the air effort on it "
         "(`air_focus` of a player's or a Python doctrine's orders).",
         5.0,
         min=1,
     )
+
+
+@dataclasses.dataclass
+class GroupingSpec:
+    """A named grouping of a faction (a front): its own reserve, acting in its own area,
+    so that a siege on one front does not starve another. The faction's own reserve acts
+    everywhere else."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
+    reserve: float = key("Manpower in its reserve on day 0.", 0.0, unit="fighters", min=0)
+    places: list[str] = key("Places of its area.", [])
+    regions: list[str] = key("Regions whose places are all of its area.", [])
+    max_offensives: int | None = key(
+        "How many places it attacks at once (default: the faction's doctrine).", None, min=0
+    )
+
+
+@dataclasses.dataclass
+class ObjectiveSpec:
+    """A standing objective of a faction its doctrine plays: a place to take or to hold."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
+    kind: Literal["take", "hold"] = key("Take the place, or hold it.")
+    place: str = key("The place.")
+    men: float = key(
+        "Take: the force it attacks with at least; hold: the force it keeps there at least.",
+        0.0,
+        unit="fighters",
+        min=0,
+    )
+    grouping: str | None = key(
+        "The grouping that carries it out (default: whichever's area the place is in, or borders).",
+        None,
+    )
+    priority: float = key("Value added to the place as a target or a place to defend.", 20.0, min=0)
+
+
+@dataclasses.dataclass
+class MoveSpec:
+    """Forces moved by an event: a transfer, not new men."""
+
+    from_place: str = key(
+        "Where they come from: a place, `reserve` (the faction's), or a grouping's name.",
+        toml_name="from",
+    )
+    to_place: str = key("Where they go: a place, `reserve`, or a grouping's name.", toml_name="to")
+    men: float = key("How many (at most what is there).", unit="fighters", min=0)
 
 
 @dataclasses.dataclass
@@ -287,6 +433,8 @@ class FactionSpec:
     recruitment: RecruitmentSpec = table(RecruitmentSpec)
     doctrine: DoctrineSpec = table(DoctrineSpec)
     air: AirSpec = table(AirSpec)
+    groupings: dict[str, GroupingSpec] = key("Named groupings (fronts), by name.", {})
+    objectives: dict[str, ObjectiveSpec] = key("Standing objectives, by name.", {})
 
 
 @dataclasses.dataclass
@@ -312,6 +460,11 @@ class EventSpec:
     relations: dict[str, Relation] = key(
         "New relations of `faction` to others, both ways (e.g. a ceasefire).", {}
     )
+    objectives: dict[str, ObjectiveSpec] = key(
+        "Standing objectives given to `faction` (replacing any of the same name).", {}
+    )
+    cancel_objectives: list[str] = key("Standing objectives of `faction` it ends.", [])
+    moves: list[MoveSpec] = key("Forces of `faction` it moves (transfers, not new men).", [])
 
 
 def event_day(spec: EventSpec, start_date: dt.date | None) -> int:
@@ -369,6 +522,18 @@ class MoraleSpec:
         0.3,
         min=0,
         max=1,
+    )
+
+
+@dataclasses.dataclass
+class ManoeuvreSpec:
+    """Whether forces manoeuvre (the default) or fight where they stand."""
+
+    enabled: bool = key(
+        "Off: no redeployment, withdrawal, pursuit, flight of routed men along roads or "
+        "culmination far from supply: routed survivors fall back to the reserve the same "
+        "day, as in Lanchester's closed forms (for checks against them).",
+        True,
     )
 
 
@@ -452,4 +617,5 @@ class ScenarioSpec:
     metrics: dict[str, MetricSpec] = key("Outcomes measured on every run, by name.", {})
     combat: CombatSpec = table(CombatSpec)
     morale: MoraleSpec = table(MoraleSpec)
+    manoeuvre: ManoeuvreSpec = table(ManoeuvreSpec)
     place_value: PlaceValueSpec = table(PlaceValueSpec)

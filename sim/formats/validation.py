@@ -44,6 +44,8 @@ NOT_SETTABLE_BY_EVENTS = {
     "relations",  # use the event's `relations`
     "home_region",
     "air_only",
+    "groupings",  # fixed areas; move men with the event's `moves`
+    "objectives",  # use the event's `objectives` and `cancel_objectives`
 }
 AIR_REFERENCE_KEYS = ("targeting", "place_weights", "region_weights")
 STANDARD_METRIC_NAMES = ("captures", "front_length_km")  # and dotted `places.red` etc.
@@ -68,7 +70,8 @@ def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceS
         context.check_metric(metric, ("metrics", name))
     if places is None or not sound:
         return None
-    return places, Map.build(expected_spec(places), expected_spec(roads))
+    links = expected_spec(spec.map.links)
+    return places, Map.build(expected_spec(places), expected_spec(roads), links)
 
 
 def _known(name: str, choices: Collection[str], path: KeyPath, what: str, report: Report) -> bool:
@@ -84,6 +87,8 @@ def _check_map(spec: MapSpec, report: Report):
     if spec.grid is not None and (spec.places or spec.roads):
         report(("map",), "give either `places` and `roads` or `grid`, not both")
         return None, None, None, False
+    if spec.grid is not None and spec.links:
+        report(("map", "links"), "links join named places: a grid map has none")
     if spec.grid is not None:
         if not _check_grid(spec.grid, report):
             return None, None, None, False
@@ -107,6 +112,14 @@ def _check_map(spec: MapSpec, report: Report):
         if pair in seen:
             report(path, f"duplicate of map.roads[{seen[pair]}] (same two places)")
         seen.setdefault(pair, i)
+    for i, link in enumerate(spec.links):
+        path = ("map", "links", i)
+        for end, key in ((link.from_place, "from"), (link.to_place, "to")):
+            if end is not None:
+                sound &= _known(end, spec.places, (*path, key), "place", report)
+        if link.from_place == link.to_place and link.from_place is not None:
+            report(path, f"a link must join two different places, got {link.from_place!r} twice")
+            sound = False
     paths = {name: ("map", "places", name) for name in spec.places}
     return spec.places, spec.roads, paths, sound
 
@@ -237,6 +250,45 @@ class _Context:
             if self.known_faction(other, (*path, "relations", other)) and other == name:
                 self.report((*path, "relations", other), "a faction has no relation to itself")
         self.check_air(name, faction.air, (*path, "air"))
+        self.check_groupings(name, faction, (*path, "groupings"))
+        for key, objective in faction.objectives.items():
+            self.check_objective(name, faction, objective, (*path, "objectives", key))
+
+    def check_groupings(self, name: str, faction: FactionSpec, path: KeyPath) -> None:
+        """Groupings name known places and regions, and their areas do not overlap."""
+        if faction.groupings and faction.air_only:
+            self.report(path, f"{name!r} is air-only and has no ground forces to group")
+        owner: dict[str, str] = {}
+        for key, grouping in faction.groupings.items():
+            where = (*path, key)
+            area = set()
+            for i, place in enumerate(grouping.places):
+                if self.known_place(place, (*where, "places", i)):
+                    area.add(place)
+            for i, region in enumerate(grouping.regions):
+                if self.known_region(region, (*where, "regions", i)):
+                    area |= {p for p, spec in self.places.items() if spec.region == region}
+            for place in sorted(area):
+                if place in owner:
+                    both = f"both {owner[place]!r} and {key!r}"
+                    self.report(
+                        where, f"{place!r} is in the areas of {both}: they must not overlap"
+                    )
+                owner.setdefault(place, key)
+            if faction.home_region is not None:
+                outside = sorted(p for p in area if self.places[p].region != faction.home_region)
+                if outside:
+                    home = faction.home_region
+                    self.report(where, f"{name!r} is a militia of {home!r}; {outside[0]!r} is not")
+
+    def check_objective(self, name: str, faction: FactionSpec, objective, path: KeyPath) -> None:
+        if objective.place is not None:
+            self.known_place(objective.place, (*path, "place"))
+        if faction.air_only:
+            self.report(path, f"{name!r} is air-only: it has no ground forces to take or hold")
+        if objective.grouping is not None:
+            _known(objective.grouping, faction.groupings, (*path, "grouping"), "grouping",
+                   self.report)  # fmt: skip
 
     def check_deployment(self, name: str, faction: FactionSpec, place: str, path: KeyPath) -> None:
         if not self.known_place(place, path):
@@ -288,6 +340,7 @@ class _Context:
         if event.date is not None and self.spec.run.start_date is None:
             self.report((*path, "date"), "an event by date needs `run.start_date`")
         acts = event.set or event.add_reserve or event.add_forces or event.relations
+        acts = acts or event.objectives or event.cancel_objectives or event.moves
         if event.faction is None:
             if acts:
                 self.report(path, "missing `faction`: the faction this event changes")
@@ -300,7 +353,26 @@ class _Context:
         for other in event.relations:
             if self.known_faction(other, (*path, "relations", other)) and other == event.faction:
                 self.report((*path, "relations", other), "a faction has no relation to itself")
+        for key, objective in event.objectives.items():
+            self.check_objective(event.faction, faction, objective, (*path, "objectives", key))
+        known = set(faction.objectives) | {
+            key for e in self.spec.events.values() if e.faction == event.faction
+            for key in e.objectives
+        }  # fmt: skip
+        for i, key in enumerate(event.cancel_objectives):
+            _known(key, known, (*path, "cancel_objectives", i), "objective", self.report)
+        for i, move in enumerate(event.moves):
+            for end, key in ((move.from_place, "from"), (move.to_place, "to")):
+                self.check_move_end(faction, end, (*path, "moves", i, key))
         self.check_settings(event.faction, faction, event.set, (*path, "set"))
+
+    def check_move_end(self, faction: FactionSpec, end: str | None, path: KeyPath) -> None:
+        """A move's end: `reserve`, a grouping of the faction, or a place."""
+        if end is None or end == "reserve" or end in faction.groupings:
+            return
+        if self.map_known and end not in self.places:
+            choices = ["reserve", *faction.groupings, *self.places]
+            self.report(path, f"no place or grouping {end!r}{did_you_mean(end, choices)}")
 
     def check_metric(self, metric: MetricSpec, path: KeyPath) -> None:
         """Check a metric's name leaves the standard metrics alone, and that it names what

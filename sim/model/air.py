@@ -8,11 +8,15 @@ enemies alike), then over the places where each target has forces, in proportion
              x forces / (forces + 1000),
 
 so that large concentrations and close air support attract sorties and small pockets
-few (tasking works from the previous day's reports). A sortie puts
+few (tasking works from the previous day's reports, and every air force tasks against
+the forces as they stood at dawn, whichever flies first). A sortie puts
 `casualties_per_sortie` fighters out of action on average and shakes the target's
 morale by `morale_shock` x 1000 / max(forces, 100), forces counted before the day's
-strikes (a force of 1,000 loses `morale_shock` per sortie). Every strike is logged with
-its target faction.
+strikes (a force of 1,000 loses `morale_shock` per sortie). It also *suppresses* the
+target: of a force that received s sorties, the share 1 - exp(-suppression x s x 1000 /
+max(forces, 100)) of its fire is lost for the day's fighting, so the same air effort
+helps most where a ground attack exploits it. Every strike is logged with its target
+faction.
 """
 
 from __future__ import annotations
@@ -41,15 +45,18 @@ def fly_sorties(state, world, rules, books, deterministic):
     expected share.
     """
     forces, engaged, hostile = state.forces, state.engaged, world.hostile
+    dawn = forces.copy()  # what every air force tasks against, whichever flies first
     sorties, casualties_per_sortie = rules.sorties, rules.casualties_per_sortie
     morale_shock, engaged_bonus = rules.morale_shock, rules.engaged_bonus
     targeting, air_weight = rules.targeting, rules.air_weight
     casualties, morale_hit = books.day_strike_losses, books.day_morale_hit
     received, log = books.day_strikes_received, books.day_strike_log
     n_factions, n_places = forces.shape
+    suppressed = books.day_suppression
     casualties[:] = 0.0
     morale_hit[:] = 0.0
     received[:] = 0.0
+    suppressed[:] = 0.0  # first the pressure of the sorties, then the share suppressed
     cumulative = np.empty(n_factions * n_places)
     cells = np.empty(n_factions * n_places, dtype=np.int64)
     flown = np.zeros(n_factions * n_places)
@@ -58,7 +65,7 @@ def fly_sorties(state, world, rules, books, deterministic):
         if sorties[a] <= 0.0:
             continue
         n_cells = _target_cells(
-            a, forces, engaged, hostile, targeting, air_weight, engaged_bonus, cumulative, cells
+            a, dawn, engaged, hostile, targeting, air_weight, engaged_bonus, cumulative, cells
         )
         if n_cells == 0:
             continue
@@ -71,12 +78,17 @@ def fly_sorties(state, world, rules, books, deterministic):
             hit = min(hit, forces[g, p])
             forces[g, p] -= hit
             casualties[g, p] += hit
-            shaken = max(forces[g, p] + casualties[g, p], SMALLEST_SHOCKED_FORCE)
+            shaken = max(dawn[g, p], SMALLEST_SHOCKED_FORCE)
             morale_hit[g, p] += morale_shock[a] * flown[i] * 1000.0 / shaken
+            suppressed[g, p] += rules.suppression[a] * flown[i] * 1000.0 / shaken
             received[g] += flown[i]
             log[rows, 0], log[rows, 1], log[rows, 2] = a, g, p
             log[rows, 3], log[rows, 4] = flown[i], hit
             rows += 1
+    for g in range(n_factions):
+        for p in range(n_places):
+            if suppressed[g, p] > 0.0:
+                suppressed[g, p] = 1.0 - np.exp(-suppressed[g, p])
     return rows
 
 

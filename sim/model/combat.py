@@ -11,11 +11,16 @@ form. A faction's per-fighter fire is
     lethality x (1 + morale_weight x (morale - 0.5)) x (1, or unsupplied_effectiveness)
     / terrain (for attackers only: forces not on the side holding the place).
 
+and a force's fire is also scaled by its supply factor (its reach from supply: see
+`sim.model.logistics`) and by what the day's air strikes suppressed of it (see
+`sim.model.air`).
+
 A day is integrated with the midpoint rule (error O(fire^3) per day; a force that the
 first half-day would wipe out is lost whole); the expected losses are drawn as Poisson
 numbers unless the run is deterministic. A place whose defenders fall below
 `min_force` goes to the strongest force there that is hostile to its holder (an unheld
-place: the strongest force there); forces below `min_force` fall back to the reserve.
+place: the strongest force there; a tie is drawn fairly); forces below `min_force` fall
+back to their commander's reserve.
 """
 
 from __future__ import annotations
@@ -60,10 +65,11 @@ def fire_per_fighter(f, p, morale, supplied, holder, world, rules):
 
 def fire_now(model, f: int, p: int, morale: float) -> float:
     """Faction f's fire per fighter at place p today, were its morale `morale` (what
-    `fight` would use: supply and terrain as they stand)."""
+    `fight` would use: supply, reach and terrain as they stand; no air suppression)."""
     r = model.records
     supplied, holder = model.supplied[f, p], model.controller[p]
-    return float(_fire(f, p, morale, supplied, holder, r.world, r.rules))
+    fire = _fire(f, p, morale, supplied, holder, r.world, r.rules)
+    return float(fire * model.supply_factor[f, p])
 
 
 @njit(cache=True)
@@ -107,6 +113,7 @@ def fight(state, world, rules, books, deterministic):
             fire[f] = fire_per_fighter(
                 f, p, state.morale[f, p], state.supplied[f, p], holder, world, rules
             )
+            fire[f] *= state.supply_factor[f, p] * (1.0 - books.day_suppression[f, p])
         _loss_rates(strength, fire, hostile, present, n, rates)
         for f in present[:n]:
             half[f] = max(0.0, strength[f] - 0.5 * rates[f])
@@ -118,13 +125,17 @@ def fight(state, world, rules, books, deterministic):
 
 
 @njit(cache=True)
-def settle_control(state, world, rules, books):
-    """Withdraw remnants below `min_force`; hand undefended places to the strongest enemy.
+def settle_control(state, world, rules, books, deterministic):
+    """Withdraw remnants below `min_force` to their commander's reserve; hand each
+    undefended place to the strongest force there hostile to its holder.
 
-    Fills the first rows of `books.day_captures` (place, previous holder, new holder) and
-    returns how many places changed hands.
+    Ties go to none of the tied in a deterministic run (the place stays as it is until
+    the fighting breaks the tie) and to one drawn at random otherwise, so neither the
+    order of factions nor of places gives an advantage. Fills the first rows of
+    `books.day_captures` (place, previous holder, new holder) and returns how many
+    places changed hands.
     """
-    forces, reserve, controller = state.forces, state.reserve, state.controller
+    forces, controller = state.forces, state.controller
     friendly, hostile, min_force = world.friendly, world.hostile, rules.min_force
     captures = books.day_captures
     n_factions, n_places = forces.shape
@@ -132,7 +143,7 @@ def settle_control(state, world, rules, books):
     for p in range(n_places):
         for f in range(n_factions):
             if 0.0 < forces[f, p] < min_force:
-                reserve[f] += forces[f, p]
+                state.reserves[state.commander[f, p]] += forces[f, p]
                 forces[f, p] = 0.0
         holder = controller[p]
         if holder >= 0:
@@ -142,12 +153,31 @@ def settle_control(state, world, rules, books):
                     defended = True
             if defended:
                 continue
-        best, best_force = -1, 0.0
-        for f in range(n_factions):
-            if forces[f, p] > best_force and (holder < 0 or hostile[f, holder]):
-                best, best_force = f, forces[f, p]
+        best = _strongest(p, holder, forces, hostile, deterministic)
         if best >= 0:
             controller[p] = best
             captures[n, 0], captures[n, 1], captures[n, 2] = p, holder, best
             n += 1
     return n
+
+
+@njit(cache=True, inline="always")
+def _strongest(p, holder, forces, hostile, deterministic):
+    """The strongest force at p hostile to `holder` (any, if unheld): -1 if none, or a
+    tie in a deterministic run; a tie drawn at random otherwise."""
+    best_force, ties = 0.0, 0
+    for f in range(forces.shape[0]):
+        if forces[f, p] > 0.0 and (holder < 0 or hostile[f, holder]):
+            if forces[f, p] > best_force:
+                best_force, ties = forces[f, p], 1
+            elif forces[f, p] == best_force:
+                ties += 1
+    if ties == 0 or (ties > 1 and deterministic):
+        return -1
+    pick = 0 if ties == 1 else int(np.random.random() * ties)
+    for f in range(forces.shape[0]):
+        if forces[f, p] == best_force and (holder < 0 or hostile[f, holder]):
+            if pick == 0:
+                return f
+            pick -= 1
+    return -1

@@ -21,7 +21,8 @@ from numba import njit
 from sim.model.air import fly_sorties
 from sim.model.combat import fight, settle_control
 from sim.model.doctrine import plan_orders
-from sim.model.logistics import deliver, dispatch, supply_status
+from sim.model.logistics import deliver, dispatch, supply_factors, supply_status
+from sim.model.manoeuvre import pursue, withdraw_hopeless
 from sim.model.morale import shift_baselines, update_morale
 from sim.model.recruitment import recruit_and_desert
 
@@ -30,28 +31,32 @@ from sim.model.recruitment import recruit_and_desert
 def advance_day(day, seed, deterministic, refresh_supply, state, world, rules, books):
     """Advance the records by one day, every draw following from `seed`; return
     (strikes logged, places taken)."""
-    begin_day(day, seed, refresh_supply, state, world)
+    begin_day(day, seed, refresh_supply, state, world, rules, books)
     return end_day(day, deterministic, state, world, rules, books)
 
 
 @njit(cache=True)
-def begin_day(day, seed, refresh_supply, state, world):
+def begin_day(day, seed, refresh_supply, state, world, rules, books):
     """Seed the day's draws; forces due today arrive; supply is recomputed if control
-    or relations changed."""
+    or relations changed, and every force's supply factor (reach, link capacity)."""
     np.random.seed(seed)
     deliver(day, state)
     if refresh_supply:
-        supply_status(state, world)
+        supply_status(state, world, rules, books)
+    supply_factors(state, world, rules)
 
 
 @njit(cache=True)
 def end_day(day, deterministic, state, world, rules, books):
     """The rest of the day after arrivals and supply; return (strikes, places taken)."""
-    dispatch(plan_orders(state, world, rules), day, state, world)
+    withdraw_hopeless(day, state, world, rules, books, deterministic)
+    orders = plan_orders(day, state, world, rules, books, deterministic)
+    dispatch(orders, day, state, world, rules, deterministic, True)
     strikes = fly_sorties(state, world, rules, books, deterministic)
     fight(state, world, rules, books, deterministic)
-    update_morale(state, rules, books)
-    taken = settle_control(state, world, rules, books)
+    update_morale(day, state, world, rules, books, deterministic)
+    taken = settle_control(state, world, rules, books, deterministic)
+    pursue(day, taken, state, world, rules, books)
     recruit_and_desert(state, world, rules, books, deterministic)
     tally_day(state, world, books)
     shift_baselines(state, rules, books, taken)
@@ -78,9 +83,11 @@ def tally_day(state, world, books):
             combat_lost += books.day_combat_losses[f, p]
             strike_lost += books.day_strike_losses[f, p]
             tally[2, f] += state.incoming[f, p]
-        tally[2, f] += state.reserve[f] + deployed
+        tally[2, f] += deployed
         tally[3, f] = weighted / deployed if deployed > 0.0 else state.base_morale[f]
         tally[4, f] = books.day_strikes_received[f]
         tally[5, f] = combat_lost + strike_lost
         books.combat_losses[f] += combat_lost
         books.strike_losses[f] += strike_lost
+    for c in range(state.reserves.shape[0]):
+        tally[2, world.command_faction[c]] += state.reserves[c]

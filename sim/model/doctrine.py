@@ -34,7 +34,9 @@ import dataclasses
 import numpy as np
 from numba import njit
 
-from sim.model.logistics import dispatch
+from sim.model import records
+from sim.model.logistics import delay, dispatch, send, travel_time
+from sim.model.routes import reset_search, search_friendly
 
 
 @dataclasses.dataclass
@@ -64,15 +66,18 @@ class Orders:
 
 def apply_orders(model, f: int, orders: Orders) -> None:
     """Put faction `f` under `orders` (assumed checked): objectives become its only
-    attack targets, reinforcements leave now, the air tasking changes what it names."""
+    attack targets, reinforcements leave now (from the reserve of the place's
+    commander), the air tasking changes what it names."""
     model.under_orders[f] = True
     model.allowed_targets[f] = False
     for place in orders.objectives:
         model.allowed_targets[f, model.map.index(place)] = True
-    amounts = np.zeros_like(model.forces)
+    amounts = np.zeros((len(model.reserves), model.map.size))
     for place, amount in orders.reinforcements.items():
-        amounts[f, model.map.index(place)] = amount
-    dispatch(amounts, model.day, model.records.state, model.records.world)
+        p = model.map.index(place)
+        amounts[model.commander[f, p], p] = amount
+    r = model.records
+    dispatch(amounts, model.day, r.state, r.world, r.rules, True, False)
     if orders.tasks_air:
         air = model.factions[f].own_spec().air
         if orders.targeting:
@@ -90,15 +95,16 @@ def release_orders(model, f: int) -> None:
 
 
 def doctrine_orders(model, f: int) -> Orders:
-    """What the compiled doctrine would order faction `f` today, in the current state,
-    were it free of orders."""
-    under, allowed = model.under_orders.copy(), model.allowed_targets.copy()
-    model.under_orders[:] = False
-    model.allowed_targets[:] = True
-    try:
-        amounts = plan_orders(model.records.state, model.records.world, model.records.rules)[f]
-    finally:
-        model.under_orders[:], model.allowed_targets[:] = under, allowed
+    """What the compiled doctrine would order faction `f` today from its reserves, in
+    the current state, were it free of orders (planned on a copy of the state, the
+    best objectives taken without chance: nothing of the war changes)."""
+    r = model.records
+    trial = model.state_copy()
+    trial.under_orders[:] = False
+    trial.allowed_targets[:] = True
+    state = records.bind("state", (trial,))
+    amounts = plan_orders(model.day, state, r.world, r.rules, r.books, True)
+    amounts = amounts[model.commands_of(f)].sum(axis=0)
     ours = model.friendly[f]
     orders = Orders()
     for place in np.flatnonzero(amounts > 0):
@@ -113,11 +119,8 @@ def doctrine_orders(model, f: int) -> Orders:
 
 def attackable_places(model, f: int) -> np.ndarray:
     """(P,) bool: the places faction `f` may attack (`can_attack`)."""
-    records = model.records
-    return np.array(
-        [_can_attack_now(f, p, records.state, records.world, records.rules)
-         for p in range(model.map.size)]
-    )  # fmt: skip
+    r = model.records
+    return np.array([_can_attack_now(f, p, r.state, r.world) for p in range(model.map.size)])
 
 
 def attack_size(model, f: int, p: int, defenders: float) -> float:
@@ -126,9 +129,8 @@ def attack_size(model, f: int, p: int, defenders: float) -> float:
 
 
 @njit(cache=True)
-def _can_attack_now(f, p, state, world, rules):
-    area = rules.home_region[f] < 0 or world.region[p] == rules.home_region[f]
-    return area and can_attack(f, p, state, world)
+def _can_attack_now(f, p, state, world):
+    return world.faction_area[f, p] and can_attack(f, p, state, world)
 
 
 @njit(cache=True, inline="always")
@@ -151,36 +153,244 @@ def _attack_size(f, p, defenders, world, rules):
 
 
 @njit(cache=True)
-def plan_orders(state, world, rules):
-    """Each faction's orders for the day: manpower (F, P) to send from its reserve to
-    each place (see the module's docstring)."""
-    forces, reserve = state.forces, state.reserve
-    n_factions, n_places = forces.shape
-    orders = np.zeros((n_factions, n_places))
-    enemies = _enemy_strength(forces, world.hostile)
-    area = np.empty(n_places, dtype=np.bool_)
-    scratch = np.empty((2, n_places))
+def plan_orders(day, state, world, rules, books, deterministic):
+    """Every commander's orders for the day: manpower (C, P) to send from its reserve to
+    each place. With manoeuvre, deployed forces are also redeployed (moved at once)."""
+    n_factions, n_places = state.forces.shape
+    n_commands = state.reserves.shape[0]
+    orders = np.zeros((n_commands, n_places))
+    enemies = _enemy_strength(state.forces, world.hostile)
+    scratch = np.zeros((4, n_places))  # need, unmet, score, wanted
+    per_command = np.zeros((4, n_commands))  # budget, offence, total, ongoing
     for f in range(n_factions):
-        if not rules.ground[f] or reserve[f] < 1.0:
-            continue
-        budget = rules.commit[f] * reserve[f]
-        for p in range(n_places):
-            area[p] = rules.home_region[f] < 0 or world.region[p] == rules.home_region[f]
-        short = reserve[f] < rules.vital_only_below[f]
-        spent = _reinforce(f, orders, budget, enemies, area, short, state, world, rules, scratch[0])
-        offence = min(budget - spent, rules.aggression[f] * budget)
-        offence, ongoing = _press_attacks(
-            f, orders, offence, enemies, area, state, world, rules, scratch[0]
-        )
-        ordered = state.under_orders[f]
-        slots = n_places if ordered else rules.max_offensives[f] - ongoing
-        if slots > 0 and offence >= 1.0:
-            willing = reserve[f] if ordered else rules.aggression[f] * reserve[f]
-            _open_attacks(
-                f, orders, offence, slots, willing, enemies, area, state, world, rules,
-                scratch[0], scratch[1],
+        if rules.ground[f]:
+            _plan_faction(
+                f, orders, enemies, scratch, per_command, day, state, world, rules, books,
+                deterministic,
             )  # fmt: skip
     return orders
+
+
+@njit(cache=True)
+def _plan_faction(
+    f, orders, enemies, scratch, per_command, day, state, world, rules, books, deterministic
+):
+    """Faction f's plan: defence, attacks under way, new attacks, then redeployment."""
+    need, unmet = scratch[0], scratch[1]
+    budget, offence = per_command[0], per_command[1]
+    need[:] = 0.0
+    unmet[:] = 0.0
+    for c in range(budget.shape[0]):
+        mine = world.command_faction[c] == f and state.reserves[c] >= 1.0
+        budget[c] = rules.commit[f] * state.reserves[c] if mine else 0.0
+    _defend(f, orders, enemies, need, unmet, per_command, state, world, rules)
+    for c in range(budget.shape[0]):
+        offence[c] = min(budget[c] - per_command[2, c], rules.aggression[f] * budget[c])
+    _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules)
+    for c in range(budget.shape[0]):
+        if world.command_faction[c] == f:
+            _open_attacks(f, c, orders, enemies, scratch, per_command, state, world, rules,
+                          deterministic)  # fmt: skip
+    if rules.manoeuvre and rules.redeploy[f] > 0.0:
+        _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic)
+
+
+@njit(cache=True)
+def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules):
+    """Reinforce its side's places under attack or threatened, garrison its front-line
+    places and hold its objectives, from each place's commander's budget.
+
+    Only places in its area count, and only vital ones (and places to hold) when the
+    commander is short of manpower. A garrison is kept by the holder (a militia: at its
+    side's places in its area)."""
+    forces, controller, friendly = state.forces, state.controller, world.friendly
+    defend_ratio, garrison = rules.defend_ratio[f], rules.garrison[f]
+    budget, total = per_command[0], per_command[2]
+    n_factions, n_places = forces.shape
+    militia = rules.home_region[f] >= 0
+    total[:] = 0.0
+    for p in range(n_places):
+        c = controller[p]
+        if c < 0 or not friendly[f, c] or not world.faction_area[f, p]:
+            continue
+        if not (state.supplied[f, p] and world.reachable[f, p]):
+            continue
+        command = state.commander[f, p]
+        short = state.reserves[command] < rules.vital_only_below[f]
+        if short and not world.vital[p] and state.hold_men[f, p] <= 0.0:
+            continue
+        threat = rules.threat_share[f] * _threat(f, p, enemies, state, world)
+        wanted = defend_ratio * (enemies[f, p] + threat)
+        if garrison > 0.0 and (c == f or militia) and _borders_enemy(p, f, state, world):
+            wanted = max(wanted, garrison)
+        wanted = max(wanted, state.hold_men[f, p])
+        if wanted <= 0.0:
+            continue
+        defenders = state.incoming[f, p]
+        for g in range(n_factions):
+            if friendly[f, g]:
+                defenders += forces[g, p]
+        need[p] = max(0.0, wanted - defenders)
+        total[command] += need[p]
+    for p in range(n_places):
+        if need[p] > 0.0:
+            command = state.commander[f, p]
+            sent = need[p] * min(1.0, budget[command] / total[command])
+            orders[command, p] += sent
+            unmet[p] += need[p] - sent
+    for c in range(total.shape[0]):
+        total[c] = min(budget[c], total[c])  # what each commander spent on defence
+
+
+@njit(cache=True)
+def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules):
+    """Top up attacks under way towards the odds sought (an objective's force at least);
+    count each commander's attacks under way.
+
+    An attack cut off from supply counts as under way but gets nothing more."""
+    offence, total, ongoing = per_command[1], per_command[2], per_command[3]
+    n_places = state.forces.shape[1]
+    need[:] = 0.0
+    total[:] = 0.0
+    ongoing[:] = 0.0
+    for p in range(n_places):
+        c = state.controller[p]
+        committed = state.forces[f, p] + state.incoming[f, p]
+        if committed <= 0.0 or (c >= 0 and not world.hostile[f, c]):
+            continue
+        command = state.commander[f, p]
+        ongoing[command] += 1.0
+        if not (state.supplied[f, p] and world.reachable[f, p] and world.faction_area[f, p]):
+            continue
+        if not state.allowed_targets[f, p]:
+            continue
+        wanted = max(_attack_size(f, p, enemies[f, p], world, rules), state.take_men[f, p])
+        need[p] = max(0.0, wanted - committed)
+        total[command] += need[p]
+    for p in range(n_places):
+        if need[p] > 0.0:
+            command = state.commander[f, p]
+            share = min(1.0, max(offence[command], 0.0) / total[command])
+            orders[command, p] += need[p] * share
+            unmet[p] += need[p] * (1.0 - share)
+    for c in range(total.shape[0]):
+        offence[c] -= min(max(offence[c], 0.0), total[c])
+
+
+@njit(cache=True)
+def _open_attacks(f, c, orders, enemies, scratch, per_command, state, world, rules, deterministic):
+    """Open commander c's new attacks: its standing objectives first, then up to its free
+    slots, picked among the places it may attack by value per fighter needed (with
+    chance: see `_choose`)."""
+    unmet, score, wanted = scratch[1], scratch[2], scratch[3]
+    offence, ongoing = per_command[1], per_command[3]
+    n_places = state.forces.shape[1]
+    ordered = state.under_orders[f]
+    slots = n_places if ordered else int(rules.command_max_offensives[c] - ongoing[c])
+    willing = state.reserves[c] if ordered else rules.aggression[f] * state.reserves[c]
+    score[:] = 0.0
+    for p in range(n_places):
+        if state.commander[f, p] != c or not world.faction_area[f, p]:
+            continue
+        if not state.allowed_targets[f, p]:
+            continue
+        if state.forces[f, p] + state.incoming[f, p] + orders[c, p] > 0.0:
+            continue
+        if not can_attack(f, p, state, world):
+            continue
+        wanted[p] = max(_attack_size(f, p, enemies[f, p], world, rules), state.take_men[f, p])
+        if state.take_men[f, p] > 0.0:  # a standing objective: attacked whatever it needs
+            sent = min(wanted[p], max(offence[c], 0.0))
+            orders[c, p] += sent
+            offence[c] -= sent
+            unmet[p] += wanted[p] - sent
+        elif wanted[p] <= willing:
+            score[p] = (world.value[p] + state.objective_value[f, p]) / wanted[p]
+    for _ in range(max(slots, 0)):
+        if offence[c] < 1.0 and not rules.manoeuvre:
+            return
+        best = _choose(score, rules.temperature[f], deterministic)
+        if best < 0:
+            return
+        sent = min(wanted[best], max(offence[c], 0.0))
+        orders[c, best] += sent
+        offence[c] -= sent
+        unmet[best] += wanted[best] - sent
+        score[best] = 0.0
+
+
+@njit(cache=True)
+def _choose(score, temperature, deterministic):
+    """A place among those of positive score: the best, or (with a temperature, in a
+    random run) one drawn with probability proportional to
+    exp((score / best - 1) / temperature); -1 if none."""
+    best = np.argmax(score)
+    top = score[best]
+    if top <= 0.0:
+        return -1
+    if deterministic or temperature <= 0.0:
+        return best
+    total = 0.0
+    for p in range(score.shape[0]):
+        if score[p] > 0.0:
+            total += np.exp((score[p] / top - 1.0) / temperature)
+    pick = np.random.random() * total
+    for p in range(score.shape[0]):
+        if score[p] > 0.0:
+            pick -= np.exp((score[p] / top - 1.0) / temperature)
+            if pick <= 0.0:
+                return p
+    return best
+
+
+REDEPLOY_PLACES = 8  # places a faction redeploys to in a day, the neediest first
+
+
+@njit(cache=True)
+def _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic):
+    """Fill what the reserves could not from quiet places nearby: for each of the
+    neediest places, the nearest places of the same commander with no enemy at or next
+    to them send up to `redeploy` of their surplus (beyond their garrison) by road."""
+    forces = state.forces
+    km, found = books.search_km, books.search_found
+    given = np.zeros(forces.shape[1])
+    for _ in range(REDEPLOY_PLACES):
+        p = np.argmax(unmet)
+        if unmet[p] < 1.0:
+            return
+        command = state.commander[f, p]
+        n = search_friendly(
+            f, p, rules.redeploy_km[f], state, world, km, found, books.heap_keys,
+            books.heap_values,
+        )  # fmt: skip
+        for i in range(n):
+            q = found[i]
+            if state.commander[f, q] != command or not world.faction_area[f, q]:
+                continue
+            if (
+                state.engaged[f, q]
+                or enemies[f, q] > 0.0
+                or _threat(f, q, enemies, state, world) > 0.0
+            ):
+                continue
+            keep = max(rules.interior_garrison[f], state.hold_men[f, q])
+            if _borders_enemy(q, f, state, world):
+                keep = max(keep, rules.garrison[f])
+            available = rules.redeploy[f] * (forces[f, q] + given[q] - keep) - given[q]
+            if available < 1.0:
+                continue
+            amount = min(available, unmet[p])
+            days = travel_time(km[q], rules.speed[f]) + delay(
+                rules.travel_delay_days[f], deterministic
+            )
+            send(f, p, amount, state.morale[f, q], day, days, state)
+            forces[f, q] -= amount
+            given[q] += amount
+            unmet[p] -= amount
+            if unmet[p] < 1.0:
+                break
+        reset_search(km, found, n, p)
+        unmet[p] = 0.0
 
 
 @njit(cache=True)
@@ -196,104 +406,16 @@ def _enemy_strength(forces, hostile):
     return enemies
 
 
-@njit(cache=True)
-def _reinforce(f, orders, budget, enemies, area, short, state, world, rules, need):
-    """Reinforce its side's places under attack and garrison its own front-line places;
-    return the manpower sent.
-
-    Only places in its `area` count, and only vital ones when it is `short` of manpower.
-    A garrison is kept by the holder (a militia: at its side's places in its area).
-    """
-    forces, controller, friendly = state.forces, state.controller, world.friendly
-    defend_ratio, garrison = rules.defend_ratio[f], rules.garrison[f]
-    n_factions, n_places = forces.shape
-    militia = not area.all()
-    need[:] = 0.0
-    total = 0.0
-    for p in range(n_places):
-        if enemies[f, p] <= 0.0 and garrison <= 0.0:
-            continue
-        c = controller[p]
-        if c < 0 or not friendly[f, c]:
-            continue
-        if not (state.supplied[f, p] and world.reachable[f, p] and area[p]):
-            continue
-        if short and not world.vital[p]:
-            continue
-        wanted = defend_ratio * enemies[f, p]
-        if garrison > 0.0 and (c == f or militia) and _borders_enemy(p, f, state, world):
-            wanted = max(wanted, garrison)
-        if wanted <= 0.0:
-            continue
-        defenders = state.incoming[f, p]
-        for g in range(n_factions):
-            if friendly[f, g]:
-                defenders += forces[g, p]
-        need[p] = max(0.0, wanted - defenders)
-        total += need[p]
-    if total <= 0.0:
-        return 0.0
-    scale = min(1.0, budget / total)
-    for p in range(n_places):
-        orders[f, p] += need[p] * scale
-    return min(budget, total)
-
-
-@njit(cache=True)
-def _press_attacks(f, orders, offence, enemies, area, state, world, rules, need):
-    """Top up attacks under way towards the odds sought; return (offence left, attacks).
-
-    An attack cut off from supply counts as under way but gets nothing more.
-    """
-    n_places = state.forces.shape[1]
-    need[:] = 0.0
-    total = 0.0
-    ongoing = 0
-    for p in range(n_places):
-        c = state.controller[p]
-        committed = state.forces[f, p] + state.incoming[f, p]
-        if committed > 0.0 and (c < 0 or world.hostile[f, c]):
-            ongoing += 1
-            if not (state.supplied[f, p] and world.reachable[f, p] and area[p]):
-                continue
-            if not state.allowed_targets[f, p]:
-                continue
-            wanted = _attack_size(f, p, enemies[f, p], world, rules)
-            need[p] = max(0.0, wanted - committed)
-            total += need[p]
-    if total > 0.0 and offence > 0.0:
-        scale = min(1.0, offence / total)
-        for p in range(n_places):
-            orders[f, p] += need[p] * scale
-        offence -= min(offence, total)
-    return offence, ongoing
-
-
-@njit(cache=True)
-def _open_attacks(
-    f, orders, offence, slots, willing, enemies, area, state, world, rules, score, wanted
-):
-    """Open up to `slots` new attacks on the best-value targets it can afford."""
-    n_places = state.forces.shape[1]
-    score[:] = 0.0
-    for p in range(n_places):
-        if not (area[p] and state.allowed_targets[f, p]):
-            continue
-        if state.forces[f, p] + state.incoming[f, p] + orders[f, p] > 0.0:
-            continue
-        if not can_attack(f, p, state, world):
-            continue
-        wanted[p] = _attack_size(f, p, enemies[f, p], world, rules)
-        if wanted[p] <= willing:
-            score[p] = world.value[p] / wanted[p]
-    for _ in range(slots):
-        best = np.argmax(score)
-        if score[best] <= 0.0 or offence < 1.0:
-            return
-        sent = min(wanted[best], offence)
-        orders[f, best] += sent
-        offence -= sent
-        score[best] = 0.0
+@njit(cache=True, inline="always")
+def _threat(f, p, enemies, state, world):
+    """The enemy forces at the places next to p that f's enemies hold (or nobody)."""
+    threat = 0.0
+    for k in range(world.neighbours_start[p], world.neighbours_start[p + 1]):
+        q = world.neighbours[k]
+        c = state.controller[q]
+        if c < 0 or world.hostile[f, c]:
+            threat += enemies[f, q]
+    return threat
 
 
 @njit(cache=True, inline="always")

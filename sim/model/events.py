@@ -4,7 +4,9 @@ An event dated before or on the start date (day 0 or earlier) takes effect befor
 first day, so a scenario starting mid-campaign begins with the campaign under way. An
 event may set a faction's keys (`set`), add or withdraw manpower from its reserve
 (`add_reserve`, at most what the reserve holds), add forces at places (`add_forces`,
-new men), and change its relations (`relations`, both ways).
+new men), change its relations (`relations`, both ways), give or end standing
+objectives (`objectives`, `cancel_objectives`) and move its men between places and
+reserves (`moves`: a transfer that travels by road, not new men).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.formats.schema import EventSpec, event_day
 from sim.formats.validation import resolve_setting
+from sim.model.logistics import MAX_TRAVEL_DAYS, send, travel_time
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,46 @@ def apply_event(model, event: ScheduledEvent) -> None:
         _add_forces(model, f, model.map.index(place), manpower)
     for other, relation in spec.relations.items():
         model.set_relation(f, model.faction_number(other), relation)
+    if spec.objectives or spec.cancel_objectives:
+        mine = model.objectives[f]
+        for name in spec.cancel_objectives:
+            mine.pop(name, None)
+        mine.update(spec.objectives)
+        model.update_objectives()
+    for move in spec.moves:
+        _move(model, f, move)
     if model._built:
         model.refresh_parameters(rear=bool(spec.relations) or "supply_sources" in spec.set)
+
+
+def _move(model, f: int, move) -> None:
+    """Move up to `move.men` of faction f between places and reserves (a transfer: the
+    men were there, so the books do not change); to a place they travel by road."""
+    commands = {c.grouping: i for i, c in enumerate(model.commands) if c.faction == f}
+    commands["reserve"] = f
+    source, target = move.from_place, move.to_place
+    if source in commands:
+        men = min(move.men, model.reserves[commands[source]])
+        model.reserves[commands[source]] -= men
+        morale, start = model.base_morale[f], None
+    else:
+        start = model.map.index(source)
+        men = min(move.men, model.forces[f, start])
+        model.forces[f, start] -= men
+        morale = model.morale[f, start]
+    if men <= 0:
+        return
+    if target in commands:
+        model.reserves[commands[target]] += men
+        return
+    p = model.map.index(target)
+    days = model.travel[f, p] if start is None else _road_days(model, f, start, p)
+    send(f, p, men, morale, model.day, days, model.records.state)
+
+
+def _road_days(model, f: int, start: int, end: int) -> int:
+    km = model.map.road_distance_from(np.array([start]))[end]
+    return travel_time(km, model.params.speed[f]) if np.isfinite(km) else MAX_TRAVEL_DAYS
 
 
 def _add_forces(model, f: int, p: int, manpower: float) -> None:

@@ -79,7 +79,8 @@ class Faction(mesa.Agent):
 
 @dataclasses.dataclass
 class FactionParameters:
-    """Every faction's parameters as arrays indexed by faction number (for the kernels)."""
+    """Every faction's parameters as arrays indexed by faction number (for the kernels),
+    and per commander (each faction's own reserve, then each grouping)."""
 
     ground: np.ndarray
     home_region: np.ndarray
@@ -96,12 +97,24 @@ class FactionParameters:
     min_attack: np.ndarray
     vital_only_below: np.ndarray
     speed: np.ndarray
+    travel_delay_days: np.ndarray
+    temperature: np.ndarray
+    threat_share: np.ndarray
+    redeploy: np.ndarray
+    redeploy_km: np.ndarray
+    interior_garrison: np.ndarray
+    withdraw_ratio: np.ndarray
+    withdraw_loss: np.ndarray
+    pursuit: np.ndarray
+    supply_range_km: np.ndarray
     sorties: np.ndarray
     casualties_per_sortie: np.ndarray
     morale_shock: np.ndarray
+    suppression: np.ndarray
     engaged_bonus: np.ndarray
     targeting: np.ndarray  # (F, F): share of a's sorties on g; rows of zeros: no preference
     air_weight: np.ndarray  # (F, P): place weight as a target of a's sorties
+    command_max_offensives: np.ndarray  # (C,)
 
     @classmethod
     def from_factions(cls, factions: list[Faction], world: Map) -> FactionParameters:
@@ -112,6 +125,12 @@ class FactionParameters:
         def column(get, dtype=float) -> np.ndarray:
             return np.array([get(s) for s in specs], dtype=dtype)
 
+        def doctrine(name: str, dtype=float) -> np.ndarray:
+            return column(lambda s: getattr(s.doctrine, name), dtype)
+
+        def air(name: str) -> np.ndarray:
+            return column(lambda s: getattr(s.air, name))
+
         targeting = np.zeros((len(specs), len(specs)))
         air_weight = np.ones((len(specs), world.size))
         for a, spec in enumerate(specs):
@@ -121,6 +140,15 @@ class FactionParameters:
                 air_weight[a, world.in_region(region)] *= weight
             for place, weight in spec.air.place_weights.items():
                 air_weight[a, world.index(place)] *= weight
+        groupings = [g for s in specs for g in s.groupings.values()]
+        command_max_offensives = np.array(
+            [s.doctrine.max_offensives for s in specs] + [s.max_offensives for s in groupings],
+            dtype=np.int64,
+        )
+        for i, grouping in enumerate(groupings):  # a grouping without its own: the faction's
+            if grouping.max_offensives is None:
+                owner = next(s for s in specs if any(g is grouping for g in s.groupings.values()))
+                command_max_offensives[len(specs) + i] = owner.doctrine.max_offensives
         return cls(
             ground=column(lambda s: not s.air_only, np.bool_),
             home_region=column(
@@ -131,19 +159,41 @@ class FactionParameters:
             lethality=column(lambda s: s.lethality),
             recruitment_rate=column(lambda s: s.recruitment.rate),
             desertion=column(lambda s: s.recruitment.desertion),
-            commit=column(lambda s: s.doctrine.commit),
-            aggression=column(lambda s: s.doctrine.aggression),
-            attack_ratio=column(lambda s: s.doctrine.attack_ratio),
-            defend_ratio=column(lambda s: s.doctrine.defend_ratio),
-            garrison=column(lambda s: s.doctrine.garrison),
-            max_offensives=column(lambda s: s.doctrine.max_offensives, np.int64),
-            min_attack=column(lambda s: s.doctrine.min_attack),
-            vital_only_below=column(lambda s: s.doctrine.vital_only_below),
-            speed=column(lambda s: s.doctrine.speed_km_per_day),
-            sorties=column(lambda s: s.air.sorties_per_day),
-            casualties_per_sortie=column(lambda s: s.air.casualties_per_sortie),
-            morale_shock=column(lambda s: s.air.morale_shock),
-            engaged_bonus=column(lambda s: s.air.engaged_bonus),
+            max_offensives=doctrine("max_offensives", np.int64),
+            speed=doctrine("speed_km_per_day"),
+            **{
+                name: doctrine(name)
+                for name in (
+                    "commit",
+                    "aggression",
+                    "attack_ratio",
+                    "defend_ratio",
+                    "garrison",
+                    "min_attack",
+                    "vital_only_below",
+                    "travel_delay_days",
+                    "temperature",
+                    "threat_share",
+                    "redeploy",
+                    "redeploy_km",
+                    "interior_garrison",
+                    "withdraw_ratio",
+                    "withdraw_loss",
+                    "pursuit",
+                    "supply_range_km",
+                )
+            },
+            sorties=air("sorties_per_day"),
+            **{
+                name: air(name)
+                for name in (
+                    "casualties_per_sortie",
+                    "morale_shock",
+                    "suppression",
+                    "engaged_bonus",
+                )
+            },
             targeting=targeting,
             air_weight=air_weight,
+            command_max_offensives=command_max_offensives,
         )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -31,7 +32,7 @@ import numpy as np
 from sim.formats.map import Map
 from sim.formats.scenario import Scenario
 from sim.formats.uncertainty import realise
-from sim.model import draws, logistics, records
+from sim.model import commands, draws, logistics, records
 from sim.model.collector import FACTION_SERIES, DailySeries, FrontlineCollector
 from sim.model.day import advance_day, begin_day, end_day, tally_day
 from sim.model.doctrine import apply_orders, release_orders
@@ -52,6 +53,7 @@ class Ledger:
     added_by_events: np.ndarray
     combat_losses: np.ndarray
     strike_losses: np.ndarray
+    flight_losses: np.ndarray  # withdrawing, or fleeing a rout with the enemy in pursuit
     deserted: np.ndarray
 
     @classmethod
@@ -66,6 +68,7 @@ class Ledger:
             + self.added_by_events
             - self.combat_losses
             - self.strike_losses
+            - self.flight_losses
             - self.deserted
         )
 
@@ -124,7 +127,7 @@ class FrontlineModel(mesa.Model):
         self.scenario_places, self.map = scenario.places, scenario.map
         if any(path.startswith("map.") for path in self.drawn):  # uncertain places or roads
             self.scenario_places = dict(self.spec.map.places)
-            self.map = Map.build(self.scenario_places, self.spec.map.roads)
+            self.map = Map.build(self.scenario_places, self.spec.map.roads, self.spec.map.links)
         self.start_date: dt.date | None = run.start_date
         self.day = 0
         classes = _checked_classes(faction_classes or {}, self.spec.factions)
@@ -146,7 +149,9 @@ class FrontlineModel(mesa.Model):
         self.initial_controller = self.controller.copy()
         self.refresh_parameters()
         self._built = True
-        logistics.supply_status(self.records.state, self.records.world)
+        r = self.records
+        logistics.supply_status(r.state, r.world, r.rules, r.books)
+        logistics.supply_factors(r.state, r.world, r.rules)
         self._supply_stale = False
         self.datacollector = FrontlineCollector(self)
         self._tally_day_zero()
@@ -155,12 +160,15 @@ class FrontlineModel(mesa.Model):
 
     def _init_state(self) -> None:
         n_factions, n_places = len(self.factions), self.map.size
+        specs = [f.spec for f in self.factions]
         places = self.scenario_places.values()
         self.controller = np.array(
             [self.faction_number(p.controller) for p in places], dtype=np.int64
         )
+        self.commands = commands.commands_of(specs)
+        self.command_faction = np.array([c.faction for c in self.commands], dtype=np.int64)
+        self.reserves = commands.initial_reserves(specs, self.commands)
         self.forces = np.zeros((n_factions, n_places))
-        self.reserve = np.array([f.spec.reserve for f in self.factions], dtype=float)
         self.base_morale = np.array([f.spec.morale for f in self.factions], dtype=float)
         for faction in self.factions:
             for place, manpower in faction.spec.forces.items():
@@ -174,18 +182,47 @@ class FrontlineModel(mesa.Model):
                 self.set_relation(faction.index, self.faction_number(other), relation)
         self.incoming = np.zeros((n_factions, n_places))
         self.transit = np.zeros((logistics.MAX_TRAVEL_DAYS + 1, n_factions, n_places))
+        self.transit_morale = np.zeros_like(self.transit)
         self.engaged = np.zeros((n_factions, n_places), dtype=bool)
         self.supplied = np.zeros((n_factions, n_places), dtype=bool)
+        self.supply_km = np.full((n_factions, n_places), np.inf)
+        self.supply_via = np.full((n_factions, n_places), -1, dtype=np.int64)
+        self.supply_factor = np.ones((n_factions, n_places))
         self.allowed_targets = np.ones((n_factions, n_places), dtype=bool)
         self.under_orders = np.zeros(n_factions, dtype=bool)  # see sim.model.doctrine
+        self.faction_area = commands.faction_areas(specs, self.map)
+        self.objectives = [dict(spec.objectives) for spec in specs]  # events change them
+        self.update_objectives()
         self.routs = np.zeros(n_factions, dtype=np.int64)  # per faction, so far
+        self.withdrawals = np.zeros(n_factions, dtype=np.int64)
         self.ledger = Ledger.zeros(n_factions)
         self.value = self.map.objective_value(self.spec.place_value)
         self.vital = self.map.has_tag("vital")
         self.tally = np.zeros((len(FACTION_SERIES), n_factions))
         self.series = DailySeries(self.tally.shape)
-        self.buffers = DayBuffers.allocate(n_factions, n_places)
+        self.buffers = DayBuffers.allocate(n_factions, n_places, self.map)
         self._supply_stale = True
+
+    @property
+    def reserve(self) -> np.ndarray:
+        """(F,) each faction's own reserve (a view: changing it changes the model)."""
+        return self.reserves[: len(self.factions)]
+
+    def commands_of(self, f: int) -> np.ndarray:
+        """The commander numbers of faction f: its own, then its groupings'."""
+        return np.flatnonzero(self.command_faction == f)
+
+    def update_objectives(self) -> None:
+        """Make the arrays of the standing objectives (and who commands where) follow
+        `self.objectives`, after an event gave or ended some."""
+        specs = [f.spec for f in self.factions]
+        self.commander = commands.commander_map(specs, self.commands, self.map, self.objectives)
+        arrays = commands.objective_arrays(self.objectives, self.map)
+        for name in ("take_men", "hold_men", "objective_value"):
+            if hasattr(self, name):
+                getattr(self, name)[:] = getattr(arrays, name)  # in place: bound records see it
+            else:
+                setattr(self, name, getattr(arrays, name))
 
     def faction_number(self, key: str | None) -> int:
         """Index of faction `key` in every array (-1 for none)."""
@@ -204,6 +241,7 @@ class FrontlineModel(mesa.Model):
         """Rebuild the parameter arrays after factions changed; with `rear`, also where
         reserves start from (after relations or supply sources changed)."""
         self.params = FactionParameters.from_factions(self.factions, self.map)
+        self.switches = Switches(manoeuvre=bool(self.spec.manoeuvre.enabled))
         if rear:
             self.sources = np.zeros((len(self.factions), self.map.size), dtype=bool)
             for faction in self.factions:
@@ -225,7 +263,7 @@ class FrontlineModel(mesa.Model):
         owners = {
             "state": (self,),
             "world": (self.map, self),
-            "rules": (self.params, self.spec.combat, self.spec.morale),
+            "rules": (self.params, self.spec.combat, self.spec.morale, self.switches),
             "books": (self.ledger, self.buffers, self),
         }
         return Records(**{name: records.bind(name, of) for name, of in owners.items()})
@@ -239,8 +277,13 @@ class FrontlineModel(mesa.Model):
         return self.map.road_distance_from(rear)
 
     def manpower(self) -> np.ndarray:
-        """(F,) each faction's manpower: reserve, deployed and in transit."""
-        return self.reserve + self.forces.sum(axis=1) + self.incoming.sum(axis=1)
+        """(F,) each faction's manpower: reserves, deployed and in transit."""
+        reserves = np.bincount(self.command_faction, self.reserves, minlength=len(self.factions))
+        return reserves + self.forces.sum(axis=1) + self.incoming.sum(axis=1)
+
+    def state_copy(self) -> SimpleNamespace:
+        """A copy of every array of the state record (`records.STATE`), e.g. to plan on."""
+        return SimpleNamespace(**{name: getattr(self, name).copy() for name in records.STATE})
 
     # --- one day ---------------------------------------------------------------------
 
@@ -252,7 +295,7 @@ class FrontlineModel(mesa.Model):
             apply_event(self, event)
         r = self.records
         if self._python_doctrines:
-            begin_day(self.day, seed, self._supply_stale, r.state, r.world)
+            begin_day(self.day, seed, self._supply_stale, r.state, r.world, r.rules, r.books)
             self._take_python_decisions()
             strikes, taken = end_day(
                 self.day, self.deterministic, r.state, r.world, r.rules, r.books
@@ -340,24 +383,38 @@ class FrontlineModel(mesa.Model):
 
 @dataclasses.dataclass
 class DayBuffers:
-    """Arrays the kernels fill each day, allocated once per run."""
+    """Arrays the kernels fill each day, and the route searches' scratch, allocated once
+    per run."""
 
     day_strike_losses: np.ndarray
     day_combat_losses: np.ndarray
     day_morale_hit: np.ndarray
+    day_suppression: np.ndarray
     day_strikes_received: np.ndarray
     day_strike_log: np.ndarray
     day_captures: np.ndarray
+    day_refuge: np.ndarray
+    heap_keys: np.ndarray
+    heap_values: np.ndarray
+    search_km: np.ndarray
+    search_found: np.ndarray
 
     @classmethod
-    def allocate(cls, n_factions: int, n_places: int) -> DayBuffers:
+    def allocate(cls, n_factions: int, n_places: int, world: Map) -> DayBuffers:
+        heap = n_places + len(world.neighbours) + 2 * len(world.link_km) + 1
         return cls(
             day_strike_losses=np.zeros((n_factions, n_places)),
             day_combat_losses=np.zeros((n_factions, n_places)),
             day_morale_hit=np.zeros((n_factions, n_places)),
+            day_suppression=np.zeros((n_factions, n_places)),
             day_strikes_received=np.zeros(n_factions),
             day_strike_log=np.zeros((0, 5)),
             day_captures=np.zeros((n_places, 3), dtype=np.int64),
+            day_refuge=np.full((n_factions, n_places), -1, dtype=np.int64),
+            heap_keys=np.zeros(heap),
+            heap_values=np.zeros(heap, dtype=np.int64),
+            search_km=np.full(n_places, np.inf),
+            search_found=np.zeros(n_places, dtype=np.int64),
         )
 
     def fit_strike_log(self, n_flying: int, n_places: int) -> None:
@@ -365,6 +422,13 @@ class DayBuffers:
         rows = n_flying * len(self.day_strikes_received) * n_places
         if len(self.day_strike_log) < rows:
             self.day_strike_log = np.zeros((rows, 5))
+
+
+@dataclasses.dataclass(frozen=True)
+class Switches:
+    """Scenario-wide switches the kernels read (as rules)."""
+
+    manoeuvre: bool
 
 
 def _checked_classes(classes: dict[str, type[Faction]], factions: dict) -> dict:

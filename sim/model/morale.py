@@ -10,8 +10,10 @@ then recovers a share `recovery` of the gap between what is left and the faction
 baseline, and is clipped to [0, 1].
 
 A force in combat whose morale falls below its faction's break point routs: it "melts
-away". A share `rout_desertion` deserts and the rest falls back to the reserve; a
-routing force that is cut off cannot fall back and is lost entirely. Victories and
+away". A share `rout_desertion` deserts and the survivors flee along the roads to the
+nearest place their side holds (`sim.model.manoeuvre`; without manoeuvre they fall back
+to the reserve the same day); a routing force that is cut off cannot flee and is lost
+entirely. Victories and
 defeats move the faction's baseline: each place a faction takes raises its baseline by
 `victory_bonus`, each place it loses lowers it by `defeat_penalty` (clipped to [0, 1]).
 """
@@ -20,20 +22,23 @@ from __future__ import annotations
 
 from numba import njit
 
+from sim.model.manoeuvre import flee
+
 
 @njit(cache=True)
-def update_morale(state, rules, books):
-    """Move every force's morale and rout the broken ones, counting routs per faction."""
+def update_morale(day, state, world, rules, books, deterministic):
+    """Move every force's morale and rout the broken ones, counting routs per faction.
+
+    A routing force loses `rout_desertion` of its men to desertion; with manoeuvre the
+    survivors flee along the roads (`sim.model.manoeuvre.flee`), without it they fall
+    back to their commander's reserve; cut off from supply, all are lost."""
     morale, forces, supplied, engaged = state.morale, state.forces, state.supplied, state.engaged
-    base_morale, reserve = state.base_morale, state.reserve
+    base_morale = state.base_morale
     combat_losses, strike_losses = books.day_combat_losses, books.day_strike_losses
-    morale_hit, deserted, routs = books.day_morale_hit, books.deserted, books.routs
-    break_point, loss_sensitivity, recovery = (
-        rules.break_point,
-        rules.loss_sensitivity,
-        rules.recovery,
-    )
-    siege_penalty, rout_desertion = rules.siege_penalty, rules.rout_desertion
+    morale_hit, routs = books.day_morale_hit, books.routs
+    break_point, loss_sensitivity = rules.break_point, rules.loss_sensitivity
+    recovery = rules.recovery
+    siege_penalty = rules.siege_penalty
     n_factions, n_places = forces.shape
     for f in range(n_factions):
         for p in range(n_places):
@@ -48,11 +53,27 @@ def update_morale(state, rules, books):
             m = min(1.0, max(0.0, m))
             morale[f, p] = m
             if engaged[f, p] and m < break_point[f] and forces[f, p] > 0.0:
-                gone = forces[f, p] * rout_desertion if supplied[f, p] else forces[f, p]
-                deserted[f] += gone
-                reserve[f] += forces[f, p] - gone
-                forces[f, p] = 0.0
+                _rout(f, p, day, state, world, rules, books, deterministic)
                 routs[f] += 1
+
+
+@njit(cache=True)
+def _rout(f, p, day, state, world, rules, books, deterministic):
+    """Faction f's force at p breaks: desertion, then flight or the fall-back."""
+    men = state.forces[f, p]
+    state.forces[f, p] = 0.0
+    if not state.supplied[f, p]:
+        books.deserted[f] += men
+        return
+    gone = men * rules.rout_desertion
+    books.deserted[f] += gone
+    survivors = men - gone
+    if not rules.manoeuvre:
+        state.reserves[state.commander[f, p]] += survivors
+        return
+    escaped = flee(f, p, survivors, day, state, world, rules, books, deterministic)
+    if escaped <= 0.0:  # nowhere to flee: the survivors scatter
+        books.deserted[f] += survivors
 
 
 @njit(cache=True)

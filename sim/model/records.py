@@ -25,29 +25,38 @@ from numba.core import types
 from numba.experimental import structref
 
 STATE = (
-    "controller", "forces", "morale", "reserve", "base_morale", "incoming", "transit",
-    "supplied", "engaged", "allowed_targets", "under_orders",
+    "controller", "forces", "morale", "reserves", "base_morale", "incoming", "transit",
+    "transit_morale", "supplied", "supply_km", "supply_via", "supply_factor", "engaged",
+    "allowed_targets", "under_orders", "commander", "take_men", "hold_men", "objective_value",
 )  # fmt: skip
 WORLD = (
-    "population", "terrain", "region", "neighbours_start", "neighbours", "value", "vital",
-    "friendly", "hostile", "sources", "travel", "reachable",
+    "population", "terrain", "region", "neighbours_start", "neighbours", "neighbour_km",
+    "link_ends", "link_km", "link_capacity", "link_movement", "value", "vital", "friendly",
+    "hostile", "sources", "travel", "reachable", "command_faction", "faction_area",
 )  # fmt: skip
 RULES = (
     # per faction
     "ground", "home_region", "break_point", "lethality", "recruitment_rate", "desertion",
     "commit", "aggression", "attack_ratio", "defend_ratio", "garrison", "max_offensives",
-    "min_attack", "vital_only_below", "sorties", "casualties_per_sortie", "morale_shock",
-    "engaged_bonus", "targeting", "air_weight",
+    "min_attack", "vital_only_below", "speed", "travel_delay_days", "temperature",
+    "threat_share", "redeploy", "redeploy_km", "interior_garrison", "withdraw_ratio",
+    "withdraw_loss", "pursuit", "supply_range_km", "sorties", "casualties_per_sortie",
+    "morale_shock", "suppression", "engaged_bonus", "targeting", "air_weight",
+    # per commander (each faction, then each grouping)
+    "command_max_offensives",
     # shared
-    "morale_weight", "unsupplied_effectiveness", "min_force", "loss_sensitivity", "recovery",
-    "siege_penalty", "rout_desertion", "victory_bonus", "defeat_penalty",
+    "manoeuvre", "morale_weight", "unsupplied_effectiveness", "min_force", "loss_sensitivity",
+    "recovery", "siege_penalty", "rout_desertion", "victory_bonus", "defeat_penalty",
 )  # fmt: skip
 BOOKS = (
     # the ledger, per faction, since day 0
-    "recruited", "deserted", "combat_losses", "strike_losses", "routs",
+    "recruited", "deserted", "combat_losses", "strike_losses", "flight_losses", "routs",
+    "withdrawals",
     # the day's records
-    "day_combat_losses", "day_strike_losses", "day_morale_hit", "day_strikes_received",
-    "day_strike_log", "day_captures", "tally",
+    "day_combat_losses", "day_strike_losses", "day_morale_hit", "day_suppression",
+    "day_strikes_received", "day_strike_log", "day_captures", "day_refuge", "tally",
+    # scratch of the route searches
+    "heap_keys", "heap_values", "search_km", "search_found",
 )  # fmt: skip
 
 

@@ -2,10 +2,10 @@
 
 A faction recruits `rate` fighters per 1,000 inhabitants per day from the places it
 holds; a local militia recruits from the places of its home region held by its side.
-Recruits join the reserve. Every day a share `desertion` of its reserve and of its
-deployed forces deserts, the deployed deserters taken from each force in proportion to
-its size. The numbers of recruits and deserters are Poisson draws unless the run is
-deterministic.
+Recruits join the faction's own reserve (not a grouping's). Every day a share
+`desertion` of its reserves and of its deployed forces deserts, the deployed deserters
+taken from each force in proportion to its size. The numbers of recruits and deserters
+are Poisson draws unless the run is deterministic.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sim.model.draws import poisson
 @njit(cache=True)
 def recruit_and_desert(state, world, rules, books, deterministic):
     """Add the day's recruits to each reserve and remove the day's deserters."""
-    forces, reserve, controller = state.forces, state.reserve, state.controller
+    forces, reserves, controller = state.forces, state.reserves, state.controller
     friendly, population, region = world.friendly, world.population, world.region
     ground, home_region = rules.ground, rules.home_region
     rate, desertion = rules.recruitment_rate, rules.desertion
@@ -37,12 +37,14 @@ def recruit_and_desert(state, world, rules, books, deterministic):
                 elif c >= 0 and friendly[f, c] and region[p] == home_region[f]:
                     people += population[p]
             joined = poisson(rate[f] * people / 1000.0, deterministic)
-            reserve[f] += joined
+            reserves[f] += joined
             recruited[f] += joined
         if desertion[f] > 0.0:
-            gone = min(poisson(reserve[f] * desertion[f], deterministic), reserve[f])
-            reserve[f] -= gone
-            deserted[f] += gone
+            for c in range(reserves.shape[0]):  # its own reserve first, then its groupings'
+                if world.command_faction[c] == f:
+                    gone = min(poisson(reserves[c] * desertion[f], deterministic), reserves[c])
+                    reserves[c] -= gone
+                    deserted[f] += gone
             deployed = forces[f].sum()
             if deployed > 0.0:
                 gone = min(poisson(deployed * desertion[f], deterministic), deployed)

@@ -52,6 +52,7 @@ def summary(model: FrontlineModel) -> dict:
                 "added_by_events": float(ledger.added_by_events[f]),
                 "combat_losses": float(ledger.combat_losses[f]),
                 "strike_losses": float(ledger.strike_losses[f]),
+                "flight_losses": float(ledger.flight_losses[f]),
                 "deserted": float(ledger.deserted[f]),
                 "end": float(manpower[f]),
             }
@@ -66,6 +67,7 @@ def summary(model: FrontlineModel) -> dict:
             keys[g]: float(strikes[:, g].sum()) for g in np.flatnonzero(strikes.sum(axis=0))
         },
         "routs": {f.key: int(model.routs[f.index]) for f in model.factions},
+        "withdrawals": {f.key: int(model.withdrawals[f.index]) for f in model.factions},
         "events": [{"day": day, "name": name} for day, name in model.event_log],
         "metrics": metrics.evaluate(model),
     }
@@ -141,12 +143,22 @@ def format_summary(result: dict, scenario_metrics: list[str] = ()) -> str:
         for c in result["captures"]
     ] or ["  none"]
     books = ("start", "recruited", "added_by_events", "combat_losses", "strike_losses")
-    books += ("deserted", "end")
+    books += ("flight_losses", "deserted", "end")
     lines += [
         "",
-        "Manpower (start + recruited + by events - combat - strikes - deserted = end)",
+        "Manpower (start + recruited + by events - combat - strikes - in flight - deserted = end)",
         _table(
-            ["faction", "start", "recruited", "by events", "combat", "strikes", "deserted", "end"],
+            [
+                "faction",
+                "start",
+                "recruited",
+                "by events",
+                "combat",
+                "strikes",
+                "in flight",
+                "deserted",
+                "end",
+            ],
             [[key, *(f"{m[k]:,.0f}" for k in books)] for key, m in result["manpower"].items()],
         ),
     ]
