@@ -561,6 +561,11 @@ MetricKind = Literal[
     "peak_territory",
     "strike_share",
     "manpower",
+    "changes_of_control",
+    "last_capture_day",
+    "days_held",
+    "captured_by",
+    "front_advance",
 ]
 
 
@@ -578,7 +583,14 @@ class MetricSpec:
     on `by_day`; `territory` / `peak_territory` (faction, measure): places or population
     held on `by_day` / at most up to it; `strike_share` (faction, target, from_day?):
     share of `faction`'s sorties that hit `target` from `from_day` to `by_day`;
-    `manpower` (faction): its manpower on `by_day`.
+    `manpower` (faction): its manpower on `by_day`;
+    `changes_of_control` (place?): how many times `place` (every place, if none) changed
+    hands up to `by_day`; `last_capture_day` (place): the last day it changed hands;
+    `days_held` (place, faction): days `faction` (with allies if `side`) held it up to
+    `by_day`; `captured_by` (place, faction): 1 if `faction` took it last (and still
+    holds it), else 0; `front_advance` (faction): km per week its front moved forward
+    up to `by_day` (each capture counts the road km from the taken place to the nearest
+    place the taker held before; each loss counts against it).
     """
 
     kind: MetricKind = key("What is measured (see above).")

@@ -48,7 +48,11 @@ NOT_SETTABLE_BY_EVENTS = {
     "objectives",  # use the event's `objectives` and `cancel_objectives`
 }
 AIR_REFERENCE_KEYS = ("targeting", "place_weights", "region_weights")
-STANDARD_METRIC_NAMES = ("captures", "front_length_km")  # and dotted `places.red` etc.
+STANDARD_METRIC_NAMES = (
+    "captures",
+    "front_length_km",
+    "places_changing_hands_3_times",
+)  # and dotted `places.red` etc.
 
 
 def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceSpec], Map] | None:
@@ -440,6 +444,11 @@ METRIC_NEEDS = {
     "peak_territory": ("faction",),
     "strike_share": ("faction", "target"),
     "manpower": ("faction",),
+    "changes_of_control": (),
+    "last_capture_day": ("place",),
+    "days_held": ("place", "faction"),
+    "captured_by": ("place", "faction"),
+    "front_advance": ("faction",),
 }
 
 

@@ -30,6 +30,8 @@ from numba import njit
 
 from sim.model.draws import poisson
 
+TIE_TOLERANCE = 1e-9  # forces this close (relatively) count as equal for control
+
 
 @njit(cache=True, inline="always")
 def _loss_rates(strength, fire, hostile, present, n_present, rates):
@@ -165,18 +167,22 @@ def settle_control(state, world, rules, books, deterministic):
 def _strongest(p, holder, forces, hostile, deterministic):
     """The strongest force at p hostile to `holder` (any, if unheld): -1 if none, or a
     tie in a deterministic run; a tie drawn at random otherwise."""
-    best_force, ties = 0.0, 0
+    best_force = 0.0
     for f in range(forces.shape[0]):
-        if forces[f, p] > 0.0 and (holder < 0 or hostile[f, holder]):
-            if forces[f, p] > best_force:
-                best_force, ties = forces[f, p], 1
-            elif forces[f, p] == best_force:
-                ties += 1
-    if ties == 0 or (ties > 1 and deterministic):
+        if holder < 0 or hostile[f, holder]:
+            best_force = max(best_force, forces[f, p])
+    if best_force <= 0.0:
+        return -1
+    tied = best_force * (1.0 - TIE_TOLERANCE)  # equal but for rounding: a tie
+    ties = 0
+    for f in range(forces.shape[0]):
+        if forces[f, p] >= tied and (holder < 0 or hostile[f, holder]):
+            ties += 1
+    if ties > 1 and deterministic:
         return -1
     pick = 0 if ties == 1 else int(np.random.random() * ties)
     for f in range(forces.shape[0]):
-        if forces[f, p] == best_force and (holder < 0 or hostile[f, holder]):
+        if forces[f, p] >= tied and (holder < 0 or hostile[f, holder]):
             if pick == 0:
                 return f
             pick -= 1

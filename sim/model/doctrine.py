@@ -159,7 +159,7 @@ def plan_orders(day, state, world, rules, books, deterministic):
     n_factions, n_places = state.forces.shape
     n_commands = state.reserves.shape[0]
     orders = np.zeros((n_commands, n_places))
-    enemies = _enemy_strength(state.forces, world.hostile)
+    enemies = _enemy_strength(state.forces, books.day_suppression, world.hostile)
     scratch = np.zeros((4, n_places))  # need, unmet, score, wanted
     per_command = np.zeros((4, n_commands))  # budget, offence, total, ongoing
     for f in range(n_factions):
@@ -189,8 +189,10 @@ def _plan_faction(
     _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules)
     for c in range(budget.shape[0]):
         if world.command_faction[c] == f:
-            _open_attacks(f, c, orders, enemies, scratch, per_command, state, world, rules,
-                          deterministic)  # fmt: skip
+            _open_attacks(
+                f, c, orders, enemies, scratch, per_command, day, state, world, rules,
+                deterministic,
+            )  # fmt: skip
     if rules.manoeuvre and rules.redeploy[f] > 0.0:
         _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic)
 
@@ -278,7 +280,9 @@ def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, r
 
 
 @njit(cache=True)
-def _open_attacks(f, c, orders, enemies, scratch, per_command, state, world, rules, deterministic):
+def _open_attacks(
+    f, c, orders, enemies, scratch, per_command, day, state, world, rules, deterministic
+):
     """Open commander c's new attacks: its standing objectives first, then up to its free
     slots, picked among the places it may attack by value per fighter needed (with
     chance: see `_choose`)."""
@@ -287,7 +291,7 @@ def _open_attacks(f, c, orders, enemies, scratch, per_command, state, world, rul
     n_places = state.forces.shape[1]
     ordered = state.under_orders[f]
     slots = n_places if ordered else int(rules.command_max_offensives[c] - ongoing[c])
-    willing = state.reserves[c] if ordered else rules.aggression[f] * state.reserves[c]
+    willing = state.reserves[c] if ordered else _available(f, c, enemies, state, world, rules)
     score[:] = 0.0
     for p in range(n_places):
         if state.commander[f, p] != c or not world.faction_area[f, p]:
@@ -296,7 +300,7 @@ def _open_attacks(f, c, orders, enemies, scratch, per_command, state, world, rul
             continue
         if state.forces[f, p] + state.incoming[f, p] + orders[c, p] > 0.0:
             continue
-        if not can_attack(f, p, state, world):
+        if not can_attack(f, p, state, world) or state.blocked_until[f, p] > day:
             continue
         wanted[p] = max(_attack_size(f, p, enemies[f, p], world, rules), state.take_men[f, p])
         if state.take_men[f, p] > 0.0:  # a standing objective: attacked whatever it needs
@@ -348,9 +352,9 @@ REDEPLOY_PLACES = 8  # places a faction redeploys to in a day, the neediest firs
 
 @njit(cache=True)
 def _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic):
-    """Fill what the reserves could not from quiet places nearby: for each of the
-    neediest places, the nearest places of the same commander with no enemy at or next
-    to them send up to `redeploy` of their surplus (beyond their garrison) by road."""
+    """Fill what the reserves could not from places nearby: for each of the neediest
+    places, the nearest places of the same commander that are not fighting send up to
+    `redeploy` of their surplus (`_surplus`) a day, by road."""
     forces = state.forces
     km, found = books.search_km, books.search_found
     given = np.zeros(forces.shape[1])
@@ -367,16 +371,8 @@ def _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic)
             q = found[i]
             if state.commander[f, q] != command or not world.faction_area[f, q]:
                 continue
-            if (
-                state.engaged[f, q]
-                or enemies[f, q] > 0.0
-                or _threat(f, q, enemies, state, world) > 0.0
-            ):
-                continue
-            keep = max(rules.interior_garrison[f], state.hold_men[f, q])
-            if _borders_enemy(q, f, state, world):
-                keep = max(keep, rules.garrison[f])
-            available = rules.redeploy[f] * (forces[f, q] + given[q] - keep) - given[q]
+            surplus = _surplus(f, q, enemies, state, world, rules)
+            available = rules.redeploy[f] * (surplus + given[q]) - given[q]
             if available < 1.0:
                 continue
             amount = min(available, unmet[p])
@@ -394,15 +390,49 @@ def _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic)
 
 
 @njit(cache=True)
-def _enemy_strength(forces, hostile):
-    """(F, P) the force at each place of the factions hostile to each faction."""
+def _surplus(f, q, enemies, state, world, rules):
+    """The men of faction f at its side's place q that may leave it: none while it is
+    fighting there; else beyond what q itself needs (its garrison — at a front line,
+    or a vital place, `garrison`; elsewhere `interior_garrison` —, a place to hold, and
+    `defend_ratio` x the threat from enemy neighbours)."""
+    if state.engaged[f, q] or enemies[f, q] > 0.0:
+        return 0.0
+    c = state.controller[q]
+    if c < 0 or not world.friendly[f, c]:
+        return 0.0
+    keep = max(rules.interior_garrison[f], state.hold_men[f, q])
+    if world.vital[q] or _borders_enemy(q, f, state, world):
+        keep = max(keep, rules.garrison[f])
+    threat = rules.threat_share[f] * _threat(f, q, enemies, state, world)
+    keep = max(keep, rules.defend_ratio[f] * threat)
+    return max(0.0, state.forces[f, q] - keep)
+
+
+@njit(cache=True)
+def _available(f, c, enemies, state, world, rules):
+    """What commander c could gather for an attack over a few days: its willing share
+    of the reserve (`aggression`) and, with manoeuvre, the surplus of its places."""
+    total = rules.aggression[f] * state.reserves[c]
+    if not rules.manoeuvre or rules.redeploy[f] <= 0.0:
+        return total
+    for q in range(state.forces.shape[1]):
+        if state.commander[f, q] == c and state.forces[f, q] > 0.0:
+            total += _surplus(f, q, enemies, state, world, rules)
+    return total
+
+
+@njit(cache=True)
+def _enemy_strength(forces, suppressed, hostile):
+    """(F, P) the force at each place of the factions hostile to each faction, less
+    what the air strikes of the day before suppressed of it (so a doctrine exploits its
+    side's air support)."""
     n_factions, n_places = forces.shape
     enemies = np.zeros((n_factions, n_places))
     for f in range(n_factions):
         for g in range(n_factions):
             if hostile[f, g]:
                 for p in range(n_places):
-                    enemies[f, p] += forces[g, p]
+                    enemies[f, p] += forces[g, p] * (1.0 - suppressed[g, p])
     return enemies
 
 

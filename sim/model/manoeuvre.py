@@ -2,9 +2,12 @@
 
 - **Withdrawal.** Before the day's fighting, a force whose enemies at its place have a
   Lanchester strength (fire x men^2, as the square law weighs them) above
-  `withdraw_ratio` times its side's falls back to the nearest place its side holds and
+  `withdraw_ratio` times its side's (counting its side's men still on the road there)
+  falls back to the nearest place its side holds and
   supplies, losing `withdraw_loss` of its men on the way; it never leaves a place it
-  is ordered to hold. An attack that has become hopeless ends the same way.
+  is ordered to hold. An attack that has become hopeless ends the same way: the men
+  still on the road to it turn to the refuge, and the place is not attacked again for
+  `ABANDONED_DAYS`.
 - **Flight.** A routed force's survivors flee along roads to the nearest place their
   side holds and supplies, arriving shaken (morale halfway between the break point and
   the baseline) after the travel time; a pursuing enemy takes a share of them on the
@@ -28,6 +31,7 @@ from sim.model.logistics import delay, send, travel_time
 from sim.model.routes import reset_search, search_friendly
 
 MAX_FLIGHT_KM = 300.0  # how far by road a withdrawing or routed force looks for refuge
+ABANDONED_DAYS = 14  # an attack given up is not opened again for this long
 
 
 @njit(cache=True)
@@ -66,12 +70,15 @@ def withdraw_hopeless(day, state, world, rules, books, deterministic):
                 continue
             own, theirs = 0.0, 0.0
             for g in range(n_factions):
-                if forces[g, p] <= 0.0:
+                men = forces[g, p]
+                if world.friendly[f, g]:
+                    men += state.incoming[g, p]  # the waves still on the road count too
+                if men <= 0.0:
                     continue
                 fire = fire_per_fighter(
                     g, p, state.morale[g, p], state.supplied[g, p], holder, world, rules
                 )
-                strength = fire * state.supply_factor[g, p] * forces[g, p] ** 2
+                strength = fire * state.supply_factor[g, p] * men**2
                 if world.friendly[f, g]:
                     own += strength
                 elif world.hostile[f, g]:
@@ -97,19 +104,33 @@ def _fall_back(f, p, day, state, world, rules, books, deterministic):
     state.forces[f, p] = 0.0
     books.day_refuge[f, p] = q
     books.withdrawals[f] += 1
+    holder = state.controller[p]
+    if holder < 0 or world.hostile[f, holder]:  # an attack given up: not again for a while
+        state.blocked_until[f, p] = day + ABANDONED_DAYS
+        _redirect(f, p, q, state)
 
 
 @njit(cache=True)
-def flee(f, p, survivors, day, state, world, rules, books, deterministic):
-    """The survivors of a rout at p flee to a refuge, pursued; return the men who got
-    away (the rest are counted as lost in flight), 0 if there was nowhere to go."""
+def _redirect(f, p, q, state):
+    """Men of f still on the road to p go to q instead (arriving when they would have)."""
+    transit, carried = state.transit, state.transit_morale
+    for slot in range(transit.shape[0]):
+        transit[slot, f, q] += transit[slot, f, p]
+        carried[slot, f, q] += carried[slot, f, p]
+        transit[slot, f, p] = 0.0
+        carried[slot, f, p] = 0.0
+    state.incoming[f, q] += state.incoming[f, p]
+    state.incoming[f, p] = 0.0
+
+
+@njit(cache=True)
+def flee(f, p, survivors, pursuers, share, day, state, world, rules, books, deterministic):
+    """The survivors of a rout at p flee to a refuge, pursued by `pursuers` men who
+    catch up to `share` of them; return the men who got away (the rest are counted as
+    lost in flight), 0 if there was nowhere to go."""
     q, km = refuge(f, p, state, world, books)
     if q < 0:
         return 0.0
-    pursuers, share = 0.0, 0.0
-    for g in range(state.forces.shape[0]):
-        if world.hostile[f, g] and state.forces[g, p] > pursuers:
-            pursuers, share = state.forces[g, p], rules.pursuit[g]
     caught = survivors * share * pursuers / (pursuers + survivors) if pursuers > 0 else 0.0
     books.flight_losses[f] += caught
     shaken = 0.5 * (rules.break_point[f] + state.base_morale[f])

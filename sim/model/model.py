@@ -190,6 +190,7 @@ class FrontlineModel(mesa.Model):
         self.supply_factor = np.ones((n_factions, n_places))
         self.allowed_targets = np.ones((n_factions, n_places), dtype=bool)
         self.under_orders = np.zeros(n_factions, dtype=bool)  # see sim.model.doctrine
+        self.blocked_until = np.zeros((n_factions, n_places), dtype=np.int64)  # given-up attacks
         self.faction_area = commands.faction_areas(specs, self.map)
         self.objectives = [dict(spec.objectives) for spec in specs]  # events change them
         self.update_objectives()

@@ -20,6 +20,7 @@ defeats move the faction's baseline: each place a faction takes raises its basel
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from sim.model.manoeuvre import flee
@@ -40,6 +41,7 @@ def update_morale(day, state, world, rules, books, deterministic):
     recovery = rules.recovery
     siege_penalty = rules.siege_penalty
     n_factions, n_places = forces.shape
+    broken = np.zeros((n_factions, n_places), dtype=np.bool_)
     for f in range(n_factions):
         for p in range(n_places):
             lost = combat_losses[f, p] + strike_losses[f, p]
@@ -52,14 +54,30 @@ def update_morale(day, state, world, rules, books, deterministic):
             m += recovery * (base_morale[f] - m)
             m = min(1.0, max(0.0, m))
             morale[f, p] = m
-            if engaged[f, p] and m < break_point[f] and forces[f, p] > 0.0:
-                _rout(f, p, day, state, world, rules, books, deterministic)
+            broken[f, p] = engaged[f, p] and m < break_point[f] and forces[f, p] > 0.0
+    for p in range(n_places):  # all break at once: whoever breaks does not pursue
+        pursuer, share = 0.0, 0.0
+        for f in range(n_factions):
+            if broken[f, p]:
+                pursuer, share = _pursuers(f, p, broken, state, world, rules)
+                _rout(f, p, pursuer, share, day, state, world, rules, books, deterministic)
                 routs[f] += 1
 
 
 @njit(cache=True)
-def _rout(f, p, day, state, world, rules, books, deterministic):
-    """Faction f's force at p breaks: desertion, then flight or the fall-back."""
+def _pursuers(f, p, broken, state, world, rules):
+    """The strongest force at p hostile to f that did not break, and its `pursuit`."""
+    pursuer, share = 0.0, 0.0
+    for g in range(state.forces.shape[0]):
+        if world.hostile[f, g] and not broken[g, p] and state.forces[g, p] > pursuer:
+            pursuer, share = state.forces[g, p], rules.pursuit[g]
+    return pursuer, share
+
+
+@njit(cache=True)
+def _rout(f, p, pursuer, share, day, state, world, rules, books, deterministic):
+    """Faction f's force at p breaks: desertion, then flight (pursued by `pursuer` men
+    with that `share`) or the fall-back."""
     men = state.forces[f, p]
     state.forces[f, p] = 0.0
     if not state.supplied[f, p]:
@@ -71,7 +89,7 @@ def _rout(f, p, day, state, world, rules, books, deterministic):
     if not rules.manoeuvre:
         state.reserves[state.commander[f, p]] += survivors
         return
-    escaped = flee(f, p, survivors, day, state, world, rules, books, deterministic)
+    escaped = flee(f, p, survivors, pursuer, share, day, state, world, rules, books, deterministic)
     if escaped <= 0.0:  # nowhere to flee: the survivors scatter
         books.deserted[f] += survivors
 

@@ -27,7 +27,8 @@ from numba.experimental import structref
 STATE = (
     "controller", "forces", "morale", "reserves", "base_morale", "incoming", "transit",
     "transit_morale", "supplied", "supply_km", "supply_via", "supply_factor", "engaged",
-    "allowed_targets", "under_orders", "commander", "take_men", "hold_men", "objective_value",
+    "allowed_targets", "under_orders", "blocked_until", "commander", "take_men", "hold_men",
+    "objective_value",
 )  # fmt: skip
 WORLD = (
     "population", "terrain", "region", "neighbours_start", "neighbours", "neighbour_km",

@@ -79,7 +79,17 @@ def evaluate(model: FrontlineModel) -> dict[str, float | None]:
     metrics = standard_metrics(model, record.strikes) | model.spec.metrics
     values = {name: measure(record, spec) for name, spec in metrics.items()}
     values["captures"] = float(len(model.captures))
+    values["places_changing_hands_3_times"] = float(_oscillating(model))
     return values
+
+
+def _oscillating(model: FrontlineModel, times: int = 3) -> int:
+    """How many places changed hands at least `times` times."""
+    counts: dict[str, int] = {}
+    for capture in model.captures:
+        if capture.previous is not None:
+            counts[capture.place] = counts.get(capture.place, 0) + 1
+    return sum(1 for n in counts.values() if n >= times)
 
 
 def measure(record: RunRecord, spec: MetricSpec) -> float | None:
@@ -172,7 +182,64 @@ def _manpower(record: RunRecord, spec: MetricSpec, day: int) -> float:
     return float(record.series[day, FACTION_SERIES.index("manpower"), record.faction(spec.faction)])
 
 
+def _changes(record: RunRecord, spec: MetricSpec, day: int) -> float:
+    return float(
+        sum(
+            1
+            for c in record.model.captures
+            if c.day <= day and spec.place in (None, c.place) and c.previous is not None
+        )
+    )
+
+
+def _last_capture_day(record: RunRecord, spec: MetricSpec, day: int) -> float | None:
+    days = [c.day for c in record.model.captures if c.day <= day and c.place == spec.place]
+    return float(days[-1]) if days else None
+
+
+def _days_held(record: RunRecord, spec: MetricSpec, day: int) -> float:
+    p = record.model.map.index(spec.place)
+    side = record.side(spec.faction, spec.side)
+    holder, since, held = record.model.initial_controller[p], 0, 0
+    for capture in record.model.captures:
+        if capture.day > day:
+            break
+        if capture.place == spec.place:
+            held += (capture.day - since) if holder >= 0 and side[holder] else 0
+            holder, since = record.faction(capture.new), capture.day
+    return float(held + ((day - since) if holder >= 0 and side[holder] else 0))
+
+
+def _captured_by(record: RunRecord, spec: MetricSpec, day: int) -> float:
+    last = [c for c in record.model.captures if c.day <= day and c.place == spec.place]
+    return float(bool(last) and last[-1].new == spec.faction)
+
+
+def _front_advance(record: RunRecord, spec: MetricSpec, day: int) -> float:
+    """Km per week that `spec.faction`'s front moved forward (see MetricSpec)."""
+    world, f = record.model.map, record.faction(spec.faction)
+    control = record.model.initial_controller.copy()
+    advance = 0.0
+    for capture in record.model.captures:
+        if capture.day > day:
+            break
+        p, new = world.index(capture.place), record.faction(capture.new)
+        previous = control[p]
+        if f in (new, previous):
+            before = np.flatnonzero(control == new)
+            km = world.road_distance_from(before)[p] if len(before) else 0.0
+            km = 0.0 if not np.isfinite(km) else km
+            advance += km if new == f else -km
+        control[p] = new
+    return float(advance / max(day, 1) * 7.0)
+
+
 _MEASURES = {
+    "changes_of_control": _changes,
+    "last_capture_day": _last_capture_day,
+    "days_held": _days_held,
+    "captured_by": _captured_by,
+    "front_advance": _front_advance,
     "capture_day": _capture_day,
     "holds": _holds,
     "places_taken": _taken,
