@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import itertools
 
 import numpy as np
 import pytest
@@ -42,7 +43,7 @@ def mirror_table(first: str, second: str) -> dict:
         "run": {"days": 40},
         "map": {
             "places": places,
-            "roads": [{"from": a, "to": b, "km": 20.0} for a, b in zip(line, line[1:])],
+            "roads": [{"from": a, "to": b, "km": 20.0} for a, b in itertools.pairwise(line)],
         },
         "factions": {first: factions[first], second: factions[second]},
     }
@@ -92,7 +93,7 @@ def withdrawal_table(manoeuvre: bool = True) -> dict:
         "run": {"days": 30},
         "map": {
             "places": places,
-            "roads": [{"from": a, "to": b, "km": 20.0} for a, b in zip(line, line[1:])],
+            "roads": [{"from": a, "to": b, "km": 20.0} for a, b in itertools.pairwise(line)],
         },
         "factions": {
             "blue": {
@@ -108,7 +109,7 @@ def withdrawal_table(manoeuvre: bool = True) -> dict:
                 "relations": {"blue": "enemy"},
                 "doctrine": {"withdraw_ratio": 4.0, "withdraw_loss": 0.1},
             },
-        },  # fmt: skip
+        },
         "manoeuvre": {"enabled": manoeuvre},
     }
 
