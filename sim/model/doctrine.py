@@ -35,6 +35,7 @@ import numpy as np
 from numba import njit
 
 from sim.model import records
+from sim.model.combat import fire_per_fighter
 from sim.model.logistics import delay, dispatch, send, travel_time
 from sim.model.routes import reset_search, search_friendly
 
@@ -125,7 +126,8 @@ def attackable_places(model, f: int) -> np.ndarray:
 
 def attack_size(model, f: int, p: int, defenders: float) -> float:
     """The force faction `f` opens an attack on place `p` with, against `defenders`."""
-    return float(_attack_size(f, p, defenders, model.records.world, model.records.rules))
+    r = model.records
+    return float(_attack_size(f, p, defenders, r.state, r.world, r.rules, r.books))
 
 
 @njit(cache=True)
@@ -145,11 +147,43 @@ def can_attack(f, p, state, world):
     return _borders_supplied_ground(f, p, state, world)
 
 
-@njit(cache=True, inline="always")
-def _attack_size(f, p, defenders, world, rules):
+@njit(cache=True)
+def _attack_size(f, p, defenders, state, world, rules, books):
     """The attacking force sought against `defenders` at p: `attack_ratio` times the
-    defenders, times the terrain, at least `min_attack`."""
-    return max(rules.attack_ratio[f] * defenders * world.terrain[p], rules.min_attack[f])
+    defenders, in Lanchester terms (times `_quality`: the terrain and the enemy's fire
+    per fighter against its own), at least `min_attack`."""
+    quality = _quality(f, p, state.base_morale[f], state, world, rules, books)
+    return max(rules.attack_ratio[f] * defenders * quality, rules.min_attack[f])
+
+
+@njit(cache=True)
+def _quality(f, p, morale, state, world, rules, books):
+    """How many of its fighters faction f needs at p per enemy fighter there for equal
+    Lanchester strength: sqrt(enemy fire per fighter / its own), each fire as the day's
+    fighting would have it (terrain, morale, supply, reach, air suppression), its own at
+    `morale`. 1 where no enemy stands (bounded to [1/4, 4])."""
+    holder = state.controller[p]
+    enemy_fire, enemy_men = 0.0, 0.0
+    for g in range(state.forces.shape[0]):
+        men = state.forces[g, p]
+        if men > 0.0 and world.hostile[f, g]:
+            fire = fire_per_fighter(
+                g, p, state.morale[g, p], state.supplied[g, p], holder, world, rules
+            )
+            fire *= state.supply_factor[g, p] * (1.0 - books.day_suppression[g, p])
+            enemy_fire += fire * men
+            enemy_men += men
+    if enemy_men <= 0.0:
+        return 1.0
+    own = fire_per_fighter(f, p, morale, state.supplied[f, p], holder, world, rules)
+    own *= state.supply_factor[f, p]
+    if own <= 0.0:
+        return QUALITY_BOUND
+    ratio = np.sqrt(enemy_fire / enemy_men / own)
+    return min(max(ratio, 1.0 / QUALITY_BOUND), QUALITY_BOUND)
+
+
+QUALITY_BOUND = 4.0  # the doctrine's reckoning of enemy quality stays within 1/4 to 4 times
 
 
 @njit(cache=True)
@@ -183,14 +217,14 @@ def _plan_faction(
     for c in range(budget.shape[0]):
         mine = world.command_faction[c] == f and state.reserves[c] >= 1.0
         budget[c] = rules.commit[f] * state.reserves[c] if mine else 0.0
-    _defend(f, orders, enemies, need, unmet, per_command, state, world, rules)
+    _defend(f, orders, enemies, need, unmet, per_command, state, world, rules, books)
     for c in range(budget.shape[0]):
         offence[c] = min(budget[c] - per_command[2, c], rules.aggression[f] * budget[c])
-    _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules)
+    _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules, books)
     for c in range(budget.shape[0]):
         if world.command_faction[c] == f:
             _open_attacks(
-                f, c, orders, enemies, scratch, per_command, day, state, world, rules,
+                f, c, orders, enemies, scratch, per_command, day, state, world, rules, books,
                 deterministic,
             )  # fmt: skip
     if rules.manoeuvre and rules.redeploy[f] > 0.0:
@@ -198,7 +232,7 @@ def _plan_faction(
 
 
 @njit(cache=True)
-def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules):
+def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules, books):
     """Reinforce its side's places under attack or threatened, garrison its front-line
     places and hold its objectives, from each place's commander's budget.
 
@@ -222,7 +256,8 @@ def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules):
         if short and not world.vital[p] and state.hold_men[f, p] <= 0.0:
             continue
         threat = rules.threat_share[f] * _threat(f, p, enemies, state, world)
-        wanted = defend_ratio * (enemies[f, p] + threat)
+        quality = _quality(f, p, state.base_morale[f], state, world, rules, books)
+        wanted = defend_ratio * (enemies[f, p] * quality + threat)
         if garrison > 0.0 and (c == f or militia) and _borders_enemy(p, f, state, world):
             wanted = max(wanted, garrison)
         wanted = max(wanted, state.hold_men[f, p])
@@ -245,7 +280,7 @@ def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules):
 
 
 @njit(cache=True)
-def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules):
+def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules, books):
     """Top up attacks under way towards the odds sought (an objective's force at least);
     count each commander's attacks under way.
 
@@ -266,7 +301,9 @@ def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, r
             continue
         if not state.allowed_targets[f, p]:
             continue
-        wanted = max(_attack_size(f, p, enemies[f, p], world, rules), state.take_men[f, p])
+        wanted = max(
+            _attack_size(f, p, enemies[f, p], state, world, rules, books), state.take_men[f, p]
+        )
         need[p] = max(0.0, wanted - committed)
         total[command] += need[p]
     for p in range(n_places):
@@ -281,7 +318,7 @@ def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, r
 
 @njit(cache=True)
 def _open_attacks(
-    f, c, orders, enemies, scratch, per_command, day, state, world, rules, deterministic
+    f, c, orders, enemies, scratch, per_command, day, state, world, rules, books, deterministic
 ):
     """Open commander c's new attacks: its standing objectives first, then up to its free
     slots, picked among the places it may attack by value per fighter needed (with
@@ -302,7 +339,9 @@ def _open_attacks(
             continue
         if not can_attack(f, p, state, world) or state.blocked_until[f, p] > day:
             continue
-        wanted[p] = max(_attack_size(f, p, enemies[f, p], world, rules), state.take_men[f, p])
+        wanted[p] = max(
+            _attack_size(f, p, enemies[f, p], state, world, rules, books), state.take_men[f, p]
+        )
         if state.take_men[f, p] > 0.0:  # a standing objective: attacked whatever it needs
             sent = min(wanted[p], max(offence[c], 0.0))
             orders[c, p] += sent

@@ -1,10 +1,12 @@
 """Manoeuvre: forces that move where they stand — withdrawal, flight, pursuit, transfers.
 
 - **Withdrawal.** Before the day's fighting, a force whose enemies at its place have a
-  Lanchester strength (fire x men^2, as the square law weighs them) above
-  `withdraw_ratio` times its side's (counting its side's men still on the road there)
-  falls back to the nearest place its side holds and
-  supplies, losing `withdraw_loss` of its men on the way; it never leaves a place it
+  Lanchester strength (fire x men^2, as the square law weighs them; the fire as the day
+  before left it, air suppression included) R times `withdraw_ratio` times its side's
+  (counting its side's men still on the road there), R > 1, gives up that day with
+  probability 1 - exp(3 (1 - R)) (deterministic: once R > 1.23) and falls back to the
+  nearest place its side holds and supplies, losing `withdraw_loss` of its men on the
+  way; it never leaves a place it
   is ordered to hold. An attack that has become hopeless ends the same way: the men
   still on the road to it turn to the refuge, and the place is not attacked again for
   `ABANDONED_DAYS`.
@@ -31,7 +33,8 @@ from sim.model.logistics import delay, send, travel_time
 from sim.model.routes import reset_search, search_friendly
 
 MAX_FLIGHT_KM = 300.0  # how far by road a withdrawing or routed force looks for refuge
-ABANDONED_DAYS = 14  # an attack given up is not opened again for this long
+ABANDONED_DAYS = 7  # an attack given up is not opened again for this long
+GIVE_UP_RATE = 3.0  # how fast the daily chance of giving up grows with the odds beyond bearing
 
 
 @njit(cache=True)
@@ -78,17 +81,30 @@ def withdraw_hopeless(day, state, world, rules, books, deterministic):
                 fire = fire_per_fighter(
                     g, p, state.morale[g, p], state.supplied[g, p], holder, world, rules
                 )
-                strength = fire * state.supply_factor[g, p] * men**2
+                fire *= state.supply_factor[g, p] * (1.0 - books.day_suppression[g, p])
+                strength = fire * men**2
                 if world.friendly[f, g]:
                     own += strength
                 elif world.hostile[f, g]:
                     theirs += strength
-            if theirs > rules.withdraw_ratio[f] * own:
-                leaving[f, p] = True
+            leaving[f, p] = _gives_up(theirs, rules.withdraw_ratio[f] * own, deterministic)
     for p in range(n_places):
         for f in range(n_factions):
             if leaving[f, p]:
                 _fall_back(f, p, day, state, world, rules, books, deterministic)
+
+
+@njit(cache=True, inline="always")
+def _gives_up(theirs, bearable, deterministic):
+    """Whether a force gives up today against enemies of strength `theirs`, when it can
+    bear `bearable`: with probability 1 - exp(-3 (theirs / bearable - 1)) beyond it (so
+    the worse the odds, the sooner), or, in a deterministic run, once that reaches 1/2."""
+    if theirs <= bearable:
+        return False
+    hazard = 1.0 - np.exp(GIVE_UP_RATE * (1.0 - theirs / bearable))
+    if deterministic:
+        return hazard >= 0.5
+    return np.random.random() < hazard
 
 
 @njit(cache=True)
