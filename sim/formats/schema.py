@@ -280,6 +280,13 @@ class DoctrineSpec:
         unit="fighters",
         min=0,
     )
+    vital_garrison: float = key(
+        "Force it keeps at each place of its own tagged `vital`, wherever it lies (never "
+        "redeployed away; it never withdraws from a vital place either).",
+        0.0,
+        unit="fighters",
+        min=0,
+    )
     withdraw_ratio: float = key(
         "A force withdraws to a friendly neighbour when its enemies' Lanchester strength "
         "(fire x men^2) there exceeds its own side's by this factor (0: never withdraws; "

@@ -431,16 +431,18 @@ def _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic)
 @njit(cache=True)
 def _surplus(f, q, enemies, state, world, rules):
     """The men of faction f at its side's place q that may leave it: none while it is
-    fighting there; else beyond what q itself needs (its garrison — at a front line,
-    or a vital place, `garrison`; elsewhere `interior_garrison` —, a place to hold, and
-    `defend_ratio` x the threat from enemy neighbours)."""
+    fighting there; else beyond what q itself needs (its garrison — at a front line
+    `garrison`, at a vital place `vital_garrison` too, elsewhere `interior_garrison` —,
+    a place to hold, and `defend_ratio` x the threat from enemy neighbours)."""
     if state.engaged[f, q] or enemies[f, q] > 0.0:
         return 0.0
     c = state.controller[q]
     if c < 0 or not world.friendly[f, c]:
         return 0.0
     keep = max(rules.interior_garrison[f], state.hold_men[f, q])
-    if world.vital[q] or _borders_enemy(q, f, state, world):
+    if world.vital[q]:
+        keep = max(keep, rules.garrison[f], rules.vital_garrison[f])
+    elif _borders_enemy(q, f, state, world):
         keep = max(keep, rules.garrison[f])
     threat = rules.threat_share[f] * _threat(f, q, enemies, state, world)
     keep = max(keep, rules.defend_ratio[f] * threat)

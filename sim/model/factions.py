@@ -103,6 +103,7 @@ class FactionParameters:
     redeploy: np.ndarray
     redeploy_km: np.ndarray
     interior_garrison: np.ndarray
+    vital_garrison: np.ndarray
     withdraw_ratio: np.ndarray
     withdraw_loss: np.ndarray
     pursuit: np.ndarray
@@ -177,6 +178,7 @@ class FactionParameters:
                     "redeploy",
                     "redeploy_km",
                     "interior_garrison",
+                    "vital_garrison",
                     "withdraw_ratio",
                     "withdraw_loss",
                     "pursuit",

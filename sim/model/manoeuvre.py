@@ -6,8 +6,8 @@
   (counting its side's men still on the road there), R > 1, gives up that day with
   probability 1 - exp(3 (1 - R)) (deterministic: once R > 1.23) and falls back to the
   nearest place its side holds and supplies, losing `withdraw_loss` of its men on the
-  way; it never leaves a place it
-  is ordered to hold. An attack that has become hopeless ends the same way: the men
+  way; it never leaves a place it is ordered to hold or a vital place of its side.
+  An attack that has become hopeless ends the same way: the men
   still on the road to it turn to the refuge, and the place is not attacked again for
   `ABANDONED_DAYS`.
 - **Flight.** A routed force's survivors flee along roads to the nearest place their
@@ -30,7 +30,7 @@ from numba import njit
 
 from sim.model.combat import fire_per_fighter
 from sim.model.logistics import delay, send, travel_time
-from sim.model.routes import reset_search, search_friendly
+from sim.model.routes import own_side, reset_search, search_friendly
 
 MAX_FLIGHT_KM = 300.0  # how far by road a withdrawing or routed force looks for refuge
 ABANDONED_DAYS = 7  # an attack given up is not opened again for this long
@@ -69,8 +69,8 @@ def withdraw_hopeless(day, state, world, rules, books, deterministic):
         for f in range(n_factions):
             if forces[f, p] <= 0.0 or rules.withdraw_ratio[f] <= 0.0:
                 continue
-            if state.hold_men[f, p] > 0.0:
-                continue
+            if state.hold_men[f, p] > 0.0 or (world.vital[p] and own_side(f, p, state, world)):
+                continue  # ordered to hold, or a vital place of its side: no withdrawal
             own, theirs = 0.0, 0.0
             for g in range(n_factions):
                 men = forces[g, p]

@@ -40,7 +40,8 @@ RULES = (
     "ground", "home_region", "break_point", "lethality", "recruitment_rate", "desertion",
     "commit", "aggression", "attack_ratio", "defend_ratio", "garrison", "max_offensives",
     "min_attack", "vital_only_below", "speed", "travel_delay_days", "temperature",
-    "threat_share", "redeploy", "redeploy_km", "interior_garrison", "withdraw_ratio",
+    "threat_share", "redeploy", "redeploy_km", "interior_garrison", "vital_garrison",
+    "withdraw_ratio",
     "withdraw_loss", "pursuit", "supply_range_km", "sorties", "casualties_per_sortie",
     "morale_shock", "suppression", "engaged_bonus", "targeting", "air_weight",
     # per commander (each faction, then each grouping)

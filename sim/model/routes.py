@@ -59,7 +59,7 @@ def _pop(keys, values, size):
 
 
 @njit(cache=True, inline="always")
-def _own_side(f, q, state, world):
+def own_side(f, q, state, world):
     c = state.controller[q]
     return c >= 0 and world.friendly[f, c]
 
@@ -76,7 +76,7 @@ def supply_routes(f, state, world, km, via, heap_keys, heap_values):
     via[:] = -1
     size = 0
     for p in range(n_places):
-        if not _own_side(f, p, state, world):
+        if not own_side(f, p, state, world):
             continue
         for g in range(n_factions):
             if world.friendly[f, g] and world.sources[g, p]:
@@ -89,14 +89,14 @@ def supply_routes(f, state, world, km, via, heap_keys, heap_values):
             continue
         for k in range(world.neighbours_start[p], world.neighbours_start[p + 1]):
             q = world.neighbours[k]
-            if _own_side(f, q, state, world) and d + world.neighbour_km[k] < km[q]:
+            if own_side(f, q, state, world) and d + world.neighbour_km[k] < km[q]:
                 km[q] = d + world.neighbour_km[k]
                 via[q] = via[p]
                 size = _push(heap_keys, heap_values, size, km[q], q)
         for link in range(world.link_ends.shape[0]):
             a, b = world.link_ends[link, 0], world.link_ends[link, 1]
             q = b if a == p else (a if b == p else -1)
-            if q >= 0 and _own_side(f, q, state, world) and d + world.link_km[link] < km[q]:
+            if q >= 0 and own_side(f, q, state, world) and d + world.link_km[link] < km[q]:
                 km[q] = d + world.link_km[link]
                 via[q] = link
                 size = _push(heap_keys, heap_values, size, km[q], q)
@@ -122,7 +122,7 @@ def search_friendly(f, start, max_km, state, world, km, found, heap_keys, heap_v
         for k in range(world.neighbours_start[p], world.neighbours_start[p + 1]):
             q = world.neighbours[k]
             step = d + world.neighbour_km[k]
-            if step <= max_km and step < km[q] and _own_side(f, q, state, world):
+            if step <= max_km and step < km[q] and own_side(f, q, state, world):
                 km[q] = step
                 size = _push(heap_keys, heap_values, size, step, q)
         for link in range(world.link_ends.shape[0]):
@@ -131,7 +131,7 @@ def search_friendly(f, start, max_km, state, world, km, found, heap_keys, heap_v
             a, b = world.link_ends[link, 0], world.link_ends[link, 1]
             q = b if a == p else (a if b == p else -1)
             step = d + world.link_km[link]
-            if q >= 0 and step <= max_km and step < km[q] and _own_side(f, q, state, world):
+            if q >= 0 and step <= max_km and step < km[q] and own_side(f, q, state, world):
                 km[q] = step
                 size = _push(heap_keys, heap_values, size, step, q)
     return n
