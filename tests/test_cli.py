@@ -304,8 +304,8 @@ def test_different_seeds_give_different_outcomes(capsys):
     one = run_json(capsys, "--seed", "1")
     two = run_json(capsys, "--seed", "2")
     assert (one["seed"], two["seed"]) == (1, 2)
-    assert one["final_control"] != two["final_control"]
-    assert one["captures"] != two["captures"]
+    order = [(c["place"], c["to"]) for c in one["captures"]]
+    assert order != [(c["place"], c["to"]) for c in two["captures"]]  # another war, not other days
 
 
 def test_days_beyond_the_schema_limit_are_refused_before_running(capsys, no_model_runs):

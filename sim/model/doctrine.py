@@ -124,10 +124,13 @@ def attackable_places(model, f: int) -> np.ndarray:
     return np.array([_can_attack_now(f, p, r.state, r.world) for p in range(model.map.size)])
 
 
-def attack_size(model, f: int, p: int, defenders: float) -> float:
-    """The force faction `f` opens an attack on place `p` with, against `defenders`."""
+def attack_size(model, f: int, p: int, defenders: float, enemy_morale=None) -> float:
+    """The force faction `f` opens an attack on place `p` with, against `defenders`
+    (whose morale is taken as `enemy_morale` where given: what a player assumes of a
+    morale the fog hides)."""
     r = model.records
-    return float(_attack_size(f, p, defenders, r.state, r.world, r.rules, r.books))
+    assumed = -1.0 if enemy_morale is None else float(enemy_morale)
+    return float(_attack_size(f, p, defenders, r.state, r.world, r.rules, r.books, assumed))
 
 
 @njit(cache=True)
@@ -148,28 +151,28 @@ def can_attack(f, p, state, world):
 
 
 @njit(cache=True)
-def _attack_size(f, p, defenders, state, world, rules, books):
+def _attack_size(f, p, defenders, state, world, rules, books, enemy_morale=-1.0):
     """The attacking force sought against `defenders` at p: `attack_ratio` times the
     defenders, in Lanchester terms (times `_quality`: the terrain and the enemy's fire
     per fighter against its own), at least `min_attack`."""
-    quality = _quality(f, p, state.base_morale[f], state, world, rules, books)
+    quality = _quality(f, p, state.base_morale[f], state, world, rules, books, enemy_morale)
     return max(rules.attack_ratio[f] * defenders * quality, rules.min_attack[f])
 
 
 @njit(cache=True)
-def _quality(f, p, morale, state, world, rules, books):
+def _quality(f, p, morale, state, world, rules, books, enemy_morale=-1.0):
     """How many of its fighters faction f needs at p per enemy fighter there for equal
     Lanchester strength: sqrt(enemy fire per fighter / its own), each fire as the day's
     fighting would have it (terrain, morale, supply, reach, air suppression), its own at
-    `morale`. 1 where no enemy stands (bounded to [1/4, 4])."""
+    `morale`, the enemy's at `enemy_morale` if that is not negative (else its true
+    morale). 1 where no enemy stands (bounded to [1/4, 4])."""
     holder = state.controller[p]
     enemy_fire, enemy_men = 0.0, 0.0
     for g in range(state.forces.shape[0]):
         men = state.forces[g, p]
         if men > 0.0 and world.hostile[f, g]:
-            fire = fire_per_fighter(
-                g, p, state.morale[g, p], state.supplied[g, p], holder, world, rules
-            )
+            theirs = state.morale[g, p] if enemy_morale < 0.0 else enemy_morale
+            fire = fire_per_fighter(g, p, theirs, state.supplied[g, p], holder, world, rules)
             fire *= state.supply_factor[g, p] * (1.0 - books.day_suppression[g, p])
             enemy_fire += fire * men
             enemy_men += men
@@ -328,7 +331,7 @@ def _open_attacks(
     n_places = state.forces.shape[1]
     ordered = state.under_orders[f]
     slots = n_places if ordered else int(rules.command_max_offensives[c] - ongoing[c])
-    willing = state.reserves[c] if ordered else _available(f, c, enemies, state, world, rules)
+    willing = state.reserves[c] if ordered else rules.aggression[f] * state.reserves[c]
     score[:] = 0.0
     for p in range(n_places):
         if state.commander[f, p] != c or not world.faction_area[f, p]:
@@ -347,7 +350,7 @@ def _open_attacks(
             orders[c, p] += sent
             offence[c] -= sent
             unmet[p] += wanted[p] - sent
-        elif wanted[p] <= willing:
+        elif wanted[p] <= willing + _local_surplus(f, c, p, enemies, state, world, rules):
             score[p] = (world.value[p] + state.objective_value[f, p]) / wanted[p]
     for _ in range(max(slots, 0)):
         if offence[c] < 1.0 and not rules.manoeuvre:
@@ -450,13 +453,14 @@ def _surplus(f, q, enemies, state, world, rules):
 
 
 @njit(cache=True)
-def _available(f, c, enemies, state, world, rules):
-    """What commander c could gather for an attack over a few days: its willing share
-    of the reserve (`aggression`) and, with manoeuvre, the surplus of its places."""
-    total = rules.aggression[f] * state.reserves[c]
+def _local_surplus(f, c, p, enemies, state, world, rules):
+    """The surplus (`_surplus`) of commander c's places next to place p: what it could
+    add to an attack on p from the front line there, with manoeuvre."""
     if not rules.manoeuvre or rules.redeploy[f] <= 0.0:
-        return total
-    for q in range(state.forces.shape[1]):
+        return 0.0
+    total = 0.0
+    for k in range(world.neighbours_start[p], world.neighbours_start[p + 1]):
+        q = world.neighbours[k]
         if state.commander[f, q] == c and state.forces[f, q] > 0.0:
             total += _surplus(f, q, enemies, state, world, rules)
     return total

@@ -52,7 +52,10 @@ def attack_size(model: FrontlineModel, faction: str, place: str) -> float:
     """The force the faction's doctrine would open an attack on `place` with, against
     the defenders it observes there."""
     f, p = model.faction_number(faction), model.map.index(place)
-    return doctrine.attack_size(model, f, p, float(_defenders_seen(model, faction, place).sum()))
+    seen = _defenders_seen(model, faction, place)
+    present = [x for x in model.factions if seen[x.index] > 0]
+    assumed = np.mean([assumed_morale(model, x.key) for x in present]) if present else None
+    return doctrine.attack_size(model, f, p, float(seen.sum()), assumed)
 
 
 def _defenders_seen(model: FrontlineModel, faction: str, place: str) -> np.ndarray:
