@@ -19,11 +19,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
-Z95 = stats.norm.ppf(0.975)
+NORMAL = NormalDist()
+Z95 = NORMAL.inv_cdf(0.975)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,6 +105,7 @@ def _paired_phi(pairs: tuple[int, int, int, int]) -> float:
 def exact_p(counts: Counts) -> float:
     """Two-sided p of no difference: Fisher's exact test of the 2x2 table, or for pairs
     McNemar's exact test (a binomial test of the discordant pairs)."""
+    from scipy import stats  # slow to import: not for the dashboard's charts
     if counts.pairs is not None:
         _, variant_only, baseline_only, _ = counts.pairs
         discordant = variant_only + baseline_only
@@ -136,4 +138,4 @@ def _level_reaching(inside: Callable[[float], bool]) -> float:
     for _ in range(60):
         middle = (low + high) / 2
         low, high = (middle, high) if inside(middle) else (low, middle)
-    return float(stats.norm.sf(low))
+    return 1.0 - NORMAL.cdf(low)
