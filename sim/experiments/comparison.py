@@ -99,7 +99,7 @@ class ComparisonResult:
     def counts(self) -> str:
         """How many values each side had, e.g. "n = 12 vs 11" or "12 pairs"."""
         if self.paired:
-            return f"{self.n_variant} pairs"
+            return f"{self.n_variant} pair" + ("" if self.n_variant == 1 else "s")
         return f"n = {self.n_variant} vs {self.n_baseline}"
 
     def arms_text(self) -> str:

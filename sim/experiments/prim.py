@@ -6,8 +6,9 @@ high-dimensional data", Statistics and Computing 9, 1999), as scenario discovery
 repeatedly removes the slice (a share `peel_alpha` of the points in the box, at the low
 or high end of one parameter) whose removal leaves the highest share of points where
 the outcome holds, down to a minimum mass; the box chosen from this trajectory is the
-one with the highest coverage among those whose density reaches `threshold` (else the
-densest), and *pasting* then widens it again while that raises the density.
+one with the highest coverage among those whose density reaches `threshold` (of equal
+coverage, the densest; if none reaches it, the densest), and *pasting* then widens it
+again while that raises the density.
 
 - coverage: the share of all points where the outcome holds that lie in the box;
 - density: the share of the points in the box where it holds;
@@ -123,12 +124,12 @@ def _peels(x_in: np.ndarray, limits: np.ndarray, alpha: float):
 
 
 def _choose(trajectory: list[np.ndarray], x: np.ndarray, y: np.ndarray, threshold: float):
-    """The box of highest coverage among those of density >= threshold, else the
-    densest (the first of equals: the larger box)."""
+    """The box of highest coverage among those of density >= threshold (of equal
+    coverage, the densest), else the densest (of equals, the first: the larger box)."""
     stats = [_statistics(x, y, box) for box in trajectory]
     dense = [i for i, (_, density, _) in enumerate(stats) if density >= threshold]
     if dense:
-        return trajectory[max(dense, key=lambda i: (stats[i][0], -i))]
+        return trajectory[max(dense, key=lambda i: (stats[i][0], stats[i][1], -i))]
     return trajectory[max(range(len(stats)), key=lambda i: (stats[i][1], -i))]
 
 

@@ -106,6 +106,7 @@ def exact_p(counts: Counts) -> float:
     """Two-sided p of no difference: Fisher's exact test of the 2x2 table, or for pairs
     McNemar's exact test (a binomial test of the discordant pairs)."""
     from scipy import stats  # slow to import: not for the dashboard's charts
+
     if counts.pairs is not None:
         _, variant_only, baseline_only, _ = counts.pairs
         discordant = variant_only + baseline_only
