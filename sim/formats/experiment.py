@@ -102,8 +102,7 @@ class DesignSpec:
 
 @dataclasses.dataclass
 class PrecisionSpec:
-    """Enough runs: replicates are added in batches until every comparison with a `sesoi`
-    has a 95 % interval narrower than its sesoi, or the cap is reached."""
+    """Enough runs: replicates added in batches until every interval is narrower than its sesoi."""
 
     batch: int = key("Replicates added per variant and design point in each round.", 10, min=1)
     max_replicates: int = key(
