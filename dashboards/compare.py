@@ -32,7 +32,7 @@ def verdict_table(view: SweepView) -> str:
     for r in view.results:
         colour = VERDICT_COLOURS.get(r.verdict, "#000")
         points = (
-            f" (holds at {r.points_supported:.0%} of design points)"
+            f" (as predicted at {r.points_supported:.0%} of design points)"
             if r.points_supported is not None
             else ""
         )

@@ -123,14 +123,10 @@ class ComparisonResult:
 
     def p_text(self) -> str:
         """Raw and adjusted p of the difference test, e.g. "0.012 (adj. 0.036)"."""
-        if math.isnan(self.p_value):
-            return "–"
-        return f"{self.p_value:.2g} (adj. {self.p_adjusted:.2g})"
+        return _raw_and_adjusted(self.p_value, self.p_adjusted)
 
     def tost_text(self) -> str:
-        if math.isnan(self.tost_p):
-            return "–"
-        return f"{self.tost_p:.2g} (adj. {self.tost_adjusted:.2g})"
+        return _raw_and_adjusted(self.tost_p, self.tost_adjusted)
 
     def sesoi_text(self) -> str:
         if self.sesoi is None:
@@ -169,6 +165,16 @@ class ComparisonResult:
                 f"power {self.power_text()} to detect {self.sesoi_text()}"
             )
         return text + f" (predicted: {self.expect}; {self.counts()})"
+
+
+def _raw_and_adjusted(raw: float, adjusted: float) -> str:
+    """E.g. "0.012 (adj. 0.036)"; a dash without a test, the raw p alone if it was not
+    in the corrected family (no response)."""
+    if math.isnan(raw):
+        return "–"
+    if math.isnan(adjusted):
+        return f"{raw:.2g} (not tested)"
+    return f"{raw:.2g} (adj. {adjusted:.2g})"
 
 
 @dataclasses.dataclass(frozen=True)

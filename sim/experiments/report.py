@@ -89,7 +89,7 @@ def verdict_table(results: list[ComparisonResult]) -> str:
             lines.append(f"| {r.name} | **{r.verdict}** ({r.counts()}) {dashes}| {predicted} |")
             continue
         points = (
-            f" (holds at {r.points_supported:.0%} of design points)"
+            f" (as predicted at {r.points_supported:.0%} of design points)"
             if r.points_supported is not None
             else ""
         )
@@ -196,7 +196,7 @@ def _design_lines(r: ComparisonResult) -> list[str]:
         ]
         lines.append("")
     if r.box is not None:
-        lines += [f"Where the verdict holds (PRIM box): {r.box.text()}.", ""]
+        lines += [f"Where the difference is as predicted (PRIM box): {r.box.text()}.", ""]
     return lines
 
 
@@ -352,7 +352,8 @@ def _share_plot(axis, data: list[np.ndarray]) -> None:
             continue
         share = float(np.mean(values))
         low, high = wilson(int(np.sum(values)), len(values))
-        axis.errorbar(i, share, yerr=[[share - low], [high - share]], fmt="o", capsize=4)
+        below, above = max(share - low, 0.0), max(high - share, 0.0)  # rounding
+        axis.errorbar(i, share, yerr=[[below], [above]], fmt="o", capsize=4)
         axis.annotate(f"{share:.0%}\nn={len(values)}", (i, share), xytext=(6, -4),
                       textcoords="offset points", fontsize=7)  # fmt: skip
     axis.set_ylim(-0.05, 1.05)
