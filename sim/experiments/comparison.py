@@ -24,6 +24,7 @@ from scipy import stats
 from sim.experiments import proportions
 from sim.experiments.proportions import Counts
 
+ALPHA = 0.05  # significance level of every test, after correction
 BOOTSTRAP_RESAMPLES = 2000
 REPORT_SEED = 12345  # bootstrap and permutation resampling
 MIN_RUNS = 2  # runs with a value (pairs, when paired) per side, below which there is no test
@@ -164,6 +165,8 @@ class ComparisonResult:
                 f", equivalence within {self.sesoi_text()} p = {self.tost_text()}, "
                 f"power {self.power_text()} to detect {self.sesoi_text()}"
             )
+        if self.verdict == "equivalent" and self.p_adjusted < ALPHA:
+            text += "; a real difference, but smaller than the smallest effect of interest"
         return text + f" (predicted: {self.expect}; {self.counts()})"
 
 

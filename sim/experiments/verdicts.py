@@ -19,7 +19,7 @@ The rule (`rule_text` states it wherever verdicts are shown):
 The p-values of all tests of the experiment (each tested comparison's difference test,
 and its equivalence test when it has a sesoi) are corrected together
 (`sim.experiments.multiplicity`). Tests are two-sided; the direction comes from the
-interval, so a "supported" in the wrong direction cannot happen by the interval alone.
+interval.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ import math
 
 from scipy import stats
 
-from sim.experiments.comparison import INSUFFICIENT, NO_RESPONSE, ComparisonResult
+from sim.experiments.comparison import ALPHA, INSUFFICIENT, NO_RESPONSE, ComparisonResult
 from sim.experiments.multiplicity import NAMES, adjust
 
-ALPHA = 0.05
 VERDICTS = ("supported", "contradicted", "equivalent", "inconclusive", NO_RESPONSE, INSUFFICIENT)
 
 
