@@ -142,7 +142,8 @@ def test_precision_needs_a_sesoi(tmp_path, capsys):
 
 def html_verdicts(html: str) -> dict[str, str]:
     """Comparison -> verdict, from the report's HTML verdict table."""
-    return dict(re.findall(r"<tr><td>(\w+)</td><td><b>([a-z ]+)</b>", html))
+    cells = r"<tr>\s*<td>(\w+)</td>\s*<td><(?:b|strong)>([a-z ]+)</(?:b|strong)>"
+    return dict(re.findall(cells, html))
 
 
 def page_verdicts(html: str) -> dict[str, str]:
