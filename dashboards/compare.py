@@ -42,8 +42,7 @@ def verdict_table(view: SweepView) -> str:
             f'<td class="fl-verdict" style="color:{colour}"><b>{esc(r.verdict)}</b>'
             f"{esc(points)}</td>"
             + _statistics_cells(r)
-            + f"<td>{esc(r.variant)} {esc(r.expect)} {'to' if r.expect == 'equivalent' else 'than'}"
-            f" {esc(r.baseline)} in <code>{esc(r.metric)}</code> ({esc(r.counts())})</td></tr>"
+            + f"<td>{esc(r.prediction())} ({esc(r.counts())})</td></tr>"
         )
     header = (
         "<tr><th>comparison</th><th>verdict</th><th>difference [95% CI]</th>"
@@ -57,7 +56,7 @@ def _statistics_cells(r) -> str:
     """The difference, arms, effect size, p-values and power of a comparison (dashes
     when it lacks data)."""
     if r.insufficient:
-        return "<td>–</td>" * 7
+        return "<td>–</td>" * 6
     equivalence = "–" if r.sesoi is None else f"{r.sesoi_text()}: {r.tost_text()}"
     cells = [
         r.interval_text(),

@@ -103,6 +103,11 @@ class ComparisonResult:
             return f"{self.n_variant} pair" + ("" if self.n_variant == 1 else "s")
         return f"n = {self.n_variant} vs {self.n_baseline}"
 
+    def prediction(self) -> str:
+        """What the claim predicts, e.g. "v greater than base in m"."""
+        than = "to" if self.expect == "equivalent" else "than"
+        return f"{self.variant} {self.expect} {than} {self.baseline} in {self.metric}"
+
     def arms_text(self) -> str:
         """Each arm's mean, or share of runs with its Wilson interval."""
         if self.binary and self.variant_interval and self.baseline_interval:

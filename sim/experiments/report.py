@@ -83,9 +83,9 @@ def verdict_table(results: list[ComparisonResult]) -> str:
     )
     lines = [header, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
-        predicted = f"{r.variant} {r.expect} {_than(r)} {r.baseline} in {r.metric}"
+        predicted = r.prediction()
         if r.insufficient:
-            dashes = "| – " * 7
+            dashes = "| – " * 6
             lines.append(f"| {r.name} | **{r.verdict}** ({r.counts()}) {dashes}| {predicted} |")
             continue
         points = (
@@ -106,10 +106,6 @@ def _equivalence(result: ComparisonResult) -> str:
     if result.sesoi is None:
         return "–"
     return f"{result.sesoi_text()}: {result.tost_text()}"
-
-
-def _than(result: ComparisonResult) -> str:
-    return "to" if result.expect == "equivalent" else "than"
 
 
 def _markdown(analysis: Analysis, table: str, figures: dict[str, bytes]) -> str:
