@@ -119,7 +119,7 @@ def test_compare_opens_results_and_replays_a_run(page, results, artifacts, keep_
     assert page.locator("svg.fl-strip").count() == 3
     assert page.locator("svg.fl-capture-map circle, svg.fl-capture-map rect").count() > 0
     assert page.locator("svg.fl-capture-map .fl-colour-scale").count() == 1
-    assert "minus historical" in page.locator("svg.fl-capture-map").inner_text()
+    assert "minus historical" in page.locator("svg.fl-capture-map").text_content()
     assert page.locator(".fl-claims li").count() == 1  # one line for quick's hypothesis
     assert "adjusted" in page.locator(".fl-rule").inner_text()
     shot = artifacts / "compare.png"
