@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from dashboards.svg import esc, nice_ceiling, short
+from sim.experiments.proportions import wilson
 
 LEFT, RIGHT, TOP, BOTTOM = 42, 8, 20, 22
 
@@ -167,4 +168,50 @@ def strip_plot(title: str, groups: dict[str, np.ndarray], width: int = 340) -> s
             f"{short(value)}</text>"
         )
     parts.append(f'<path d="M{start} {bottom}H{start + span}" stroke="#888" fill="none"/></svg>')
+    return "".join(parts)
+
+
+def share_chart(title: str, groups: dict[str, np.ndarray], width: int = 340) -> str:
+    """A 0/1 metric per group: the share of runs where it is 1, a dot, with its Wilson
+    95 % interval as a bar, on a 0-100 % axis (not a strip of 0/1 dots)."""
+    height = TOP + BOTTOM + 28 * max(len(groups), 1)
+    parts = [
+        f'<svg class="fl-shares" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        f'font-size="9">',
+        f'<text x="4" y="12" font-size="11" font-weight="bold">{esc(title)}</text>',
+    ]
+    names = max((len(name) for name in groups), default=4)
+    start = max(60, 6 * names + 8)
+    span = width - start - RIGHT - 60  # room on the right for the share's text
+
+    def px(share: float) -> float:
+        return start + share * span
+
+    for i, (name, values) in enumerate(groups.items()):
+        y = TOP + 14 + 28 * i
+        parts.append(f'<text x="4" y="{y + 3}">{esc(name)}</text>')
+        if not len(values):
+            continue
+        held, n = int(np.sum(values)), len(values)
+        low, high = wilson(held, n)
+        share = held / n
+        parts.append(
+            f'<g class="fl-share"><title>{esc(name)}: {held} of {n} runs, {share:.0%} '
+            f"(Wilson 95 %: {low:.0%}-{high:.0%})</title>"
+            f'<path d="M{px(low):.1f} {y}H{px(high):.1f}M{px(low):.1f} {y - 4}V{y + 4}'
+            f'M{px(high):.1f} {y - 4}V{y + 4}" stroke="#1f77b4" stroke-width="1.6"/>'
+            f'<circle cx="{px(share):.1f}" cy="{y}" r="3.5" fill="#d62728"/></g>'
+            f'<text x="{start + span + 6}" y="{y + 3}">{share:.0%} ({held}/{n})</text>'
+        )
+    bottom = TOP + 28 * len(groups) + 4
+    for share in (0.0, 0.5, 1.0):
+        parts.append(
+            f'<text x="{px(share):.0f}" y="{bottom + 10}" text-anchor="middle">{share:.0%}</text>'
+        )
+    parts.append(
+        f'<path d="M{start} {bottom}H{start + span}" stroke="#888" fill="none"/>'
+        f'<text x="{width - RIGHT}" y="{height - 1}" text-anchor="end" fill="#666">'
+        f"share of runs (Wilson 95 %)</text></svg>"
+    )
     return "".join(parts)

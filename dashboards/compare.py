@@ -8,8 +8,8 @@ from pathlib import Path
 import solara
 
 from dashboards import charts
+from dashboards.capture_map import capture_map_svg, difference_map_svg
 from dashboards.catalogue import find_results, typed_path
-from dashboards.map_view import probability_map_svg
 from dashboards.player import Player
 from dashboards.replay import build_model, check_against, find_task
 from dashboards.svg import esc, short
@@ -17,54 +17,94 @@ from dashboards.sweep_view import SweepView, distributions, open_sweep
 from dashboards.widgets import ItemSelect, ProblemList, problem_lines
 
 PAGE_ROWS = 10
-VERDICT_COLOURS = {"supported": "#1a7f37", "contradicted": "#c62828", "inconclusive": "#666"}
+VERDICT_COLOURS = {
+    "supported": "#1a7f37",
+    "contradicted": "#c62828",
+    "equivalent": "#1565c0",
+    "inconclusive": "#666",
+    "no response": "#8a6d00",
+}
 
 
 def verdict_table(view: SweepView) -> str:
     """The verdicts of `frontline report`, one row per comparison."""
-    described = view.manifest.get("comparisons", {})
     rows = []
     for r in view.results:
         colour = VERDICT_COLOURS.get(r.verdict, "#000")
         points = (
-            f" (holds at {r.points_supported:.0%} of design points)"
+            f" (as predicted at {r.points_supported:.0%} of design points)"
             if r.points_supported is not None
             else ""
         )
         rows.append(
             f'<tr title="{esc(r.sentence())}"><td><b>{esc(r.name)}</b><br><small>'
-            f"{esc(described.get(r.name, {}).get('description', ''))}</small></td>"
-            f'<td style="color:{colour}"><b>{esc(r.verdict)}</b>{esc(points)}</td>'
+            f"{esc(r.description)}</small></td>"
+            f'<td class="fl-verdict" style="color:{colour}"><b>{esc(r.verdict)}</b>'
+            f"{esc(points)}</td>"
             + _statistics_cells(r)
-            + f"<td>{esc(r.variant)} {esc(r.expect)} than {esc(r.baseline)} in "
-            f"<code>{esc(r.metric)}</code> (n = {r.n_variant} vs {r.n_baseline})</td></tr>"
+            + f"<td>{esc(r.prediction())} ({esc(r.counts())})</td></tr>"
         )
     header = (
         "<tr><th>comparison</th><th>verdict</th><th>difference [95% CI]</th>"
-        "<th>Cliff's delta</th><th>p</th><th>predicted</th></tr>"
+        "<th>variant vs baseline</th><th>Cliff's delta</th><th>p (adjusted)</th>"
+        "<th>within ±sesoi: p (adjusted)</th><th>power</th><th>predicted</th></tr>"
     )
     return f'<table class="fl-table fl-verdicts">{header}{"".join(rows)}</table>'
 
 
 def _statistics_cells(r) -> str:
-    """The difference, effect size and p of a comparison (dashes when it lacks data)."""
+    """The difference, arms, effect size, p-values and power of a comparison (dashes
+    when it lacks data)."""
     if r.insufficient:
-        return "<td>–</td><td>–</td><td>–</td>"
-    return (
-        f"<td>{r.difference:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}]</td>"
-        f"<td>{r.cliffs_delta:+.2f}</td><td>{r.p_value:.3g}</td>"
+        return "<td>–</td>" * 6
+    equivalence = "–" if r.sesoi is None else f"{r.sesoi_text()}: {r.tost_text()}"
+    cells = [
+        r.interval_text(),
+        r.arms_text(),
+        f"{r.cliffs_delta:+.2f}",
+        r.p_text(),
+        equivalence,
+        r.power_text(),
+    ]
+    return "".join(f"<td>{esc(cell)}</td>" for cell in cells)
+
+
+def claims_html(view: SweepView) -> str:
+    """One line per claim of the hypothesis, from its comparisons' verdicts."""
+    items = "".join(
+        f'<li><b>{esc(line.claim)}</b> — <span class="fl-claim-reading">{esc(line.reading)}'
+        f"</span>{esc(line.text().removeprefix(line.reading))}</li>"
+        for line in view.analysis.claims
     )
+    return f'<ul class="fl-claims">{items}</ul>'
+
+
+def rule_html(view: SweepView) -> str:
+    """The verdict rule, stated beside the verdicts (the report's own words)."""
+    text = esc(view.analysis.rule)
+    return f'<p class="fl-rule"><small>{_bold(text)}</small></p>'
+
+
+def _bold(text: str) -> str:
+    """**word** (as the report writes it) in bold."""
+    pieces = text.split("**")
+    return "".join(f"<b>{piece}</b>" if i % 2 else piece for i, piece in enumerate(pieces))
 
 
 def summary_html(view: SweepView) -> str:
     m = view.manifest
     ok = int((view.runs["status"] == "ok").sum())
     hypothesis = m.get("hypothesis", "").strip()
+    seeds = (
+        "common seeds (runs compared pair by pair)"
+        if view.analysis.settings.paired
+        else "independent seeds"
+    )
     return (
         f"<h3>{esc(m.get('name', view.directory.name))}</h3><p>{esc(m.get('description', ''))}</p>"
         + (f"<p><b>Hypothesis.</b> {esc(hypothesis)}</p>" if hypothesis else "")
         + f"<p>{len(view.runs)} runs ({ok} finished) of {m.get('runs_planned', '?')} planned; "
-        f"{m.get('replicates', '?')} replicates per variant; baseline "
+        f"{m.get('replicates', '?')} replicates per variant; {seeds}; variants compared with "
         f"<b>{esc(m.get('baseline', ''))}</b>; code {esc(m.get('code_version', '?'))}.</p>"
     )
 
@@ -108,15 +148,18 @@ def Compare(root: Path):
 
 @solara.component
 def SweepPanel(view: SweepView):
-    """Verdicts, distributions, fan charts, the capture map and the runs of one sweep."""
-    map_variant, set_map_variant = solara.use_state(view.manifest["baseline"])
+    """Claims, verdicts with their rule, distributions, fan charts, the capture maps and
+    the runs of one sweep."""
     solara.HTML("div", summary_html(view), classes=["fl-summary"])
     for note in view.notes:
         solara.Warning(note)
-    solara.HTML("div", verdict_table(view))
+    solara.HTML("div", claims_html(view))
+    solara.HTML("div", rule_html(view) + verdict_table(view))
+    binary = view.analysis.settings.binary
     with solara.Row(style="flex-wrap: wrap; gap: 8px"):
         for metric, groups in distributions(view).items():
-            solara.HTML("div", charts.strip_plot(metric, groups))
+            chart = charts.share_chart if metric in binary else charts.strip_plot
+            solara.HTML("div", chart(metric, groups))
     shown = {f for bands in view.fans.values() for f in bands}
     legend = "".join(
         f'<span class="fl-key"><span class="fl-swatch" style="background:{esc(colour)}"></span>'
@@ -130,15 +173,39 @@ def SweepPanel(view: SweepView):
             title = f"{variant}: places held (median, 10-90 %)"
             solara.HTML("div", charts.fan_chart(title, bands, view.colors, view.fan_top))
     if view.capture_share:
-        with solara.Row(style="flex-wrap: wrap; gap: 8px; align-items: flex-start"):
-            with solara.Column(style="min-width: 220px"):
-                items = [{"text": v, "value": v} for v in view.capture_share]
-                ItemSelect("Capture map of", items, map_variant, set_map_variant)
-            if map_variant in view.capture_share:
-                title = f"Capture probability: share of {map_variant} runs a place changes hands"
-                svg = probability_map_svg(view.world, view.capture_share[map_variant], title)
-                solara.HTML("div", svg)
+        CaptureMaps(view)
     RunsAndReplay(view)
+
+
+@solara.component
+def CaptureMaps(view: SweepView):
+    """How often each place changed hands in a variant's runs, or that minus the
+    baseline's share, each with its colour scale."""
+    baseline = view.manifest["baseline"]
+    others = [v for v in view.capture_share if v != baseline]
+    map_variant, set_map_variant = solara.use_state(others[0] if others else baseline)
+    difference, set_difference = solara.use_state(bool(others))
+    with solara.Row(style="flex-wrap: wrap; gap: 8px; align-items: flex-start"):
+        with solara.Column(style="min-width: 220px"):
+            items = [{"text": v, "value": v} for v in view.capture_share]
+            ItemSelect("Capture map of", items, map_variant, set_map_variant)
+            can_subtract = map_variant != baseline and baseline in view.capture_share
+            solara.Checkbox(
+                label=f"minus {baseline}",
+                value=difference and can_subtract,
+                on_value=set_difference,
+                disabled=not can_subtract,
+            )
+        if map_variant not in view.capture_share:
+            return
+        shares = view.capture_share[map_variant]
+        if difference and map_variant != baseline and baseline in view.capture_share:
+            title = f"{map_variant} minus {baseline}: share of runs a place changes hands"
+            svg = difference_map_svg(view.world, shares - view.capture_share[baseline], title)
+        else:
+            title = f"Capture probability: share of {map_variant} runs a place changes hands"
+            svg = capture_map_svg(view.world, shares, title)
+        solara.HTML("div", svg)
 
 
 @solara.component
@@ -195,6 +262,7 @@ def RunsAndReplay(view: SweepView):
         ProblemList(problems, "Cannot replay this run")
     if replay is not None:
         run_id, task, model, notes, command = replay
+        ScrollHere().key(f"scroll-{run_id}")  # a new replay is brought into view
         solara.HTML("h3", f"Replay of {esc(run_id)}")
         for note in notes:
             solara.HTML("div", f"<small>{esc(note)}</small>", classes=["fl-replay-note"])
@@ -204,6 +272,11 @@ def RunsAndReplay(view: SweepView):
             set_replay((run_id, task, build_model(task), notes, command))
 
         Player(model, on_reset=again, note=text)
+
+
+@solara.component_vue("scroll_here.vue")
+def ScrollHere():
+    """An empty mark that scrolls the page to itself when it appears."""
 
 
 def _cell(value) -> str:

@@ -1,8 +1,9 @@
 """What the Compare page shows of a sweep: the report's verdicts, and per variant the
 outcome distributions, the territory fan charts and the capture probability of each place.
 
-The statistics are `frontline report`'s own (`sim.experiments.report.analyse`); this module only
-gathers the stored tables into the shapes the SVG plots draw.
+The statistics and verdicts are `frontline report`'s own (`sim.experiments.analysis`), so
+the page and the report cannot disagree; this module only gathers the stored tables into
+the shapes the SVG plots draw.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.report import Bands, ComparisonResult, analyse, metric_values, territory_bands
+from sim.experiments.analysis import Analysis, analyse, metric_values
+from sim.experiments.comparison import ComparisonResult
+from sim.experiments.report import Bands, territory_bands
 from sim.experiments.results import ResultStore
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import load_scenario
@@ -25,9 +28,7 @@ class SweepView:
     """A results directory, read for display."""
 
     directory: Path
-    manifest: dict
-    runs: pd.DataFrame
-    results: list[ComparisonResult]
+    analysis: Analysis
     variants: list[str]
     fans: Bands  # variant -> faction -> (days, 3) percentiles
     fan_top: float
@@ -37,13 +38,26 @@ class SweepView:
     labels: dict[str, str]
     notes: list[str]
 
+    @property
+    def manifest(self) -> dict:
+        return self.analysis.manifest
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return self.analysis.runs
+
+    @property
+    def results(self) -> list[ComparisonResult]:
+        return self.analysis.results
+
 
 def open_sweep(directory: Path | str) -> SweepView:
     """Read a sweep's results; raises InputError (or the reader's error) if it cannot."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError([Problem(directory, "directory", "no such directory")])
-    manifest, runs, results = analyse(directory)
+    analysis = analyse(directory)
+    manifest, runs = analysis.manifest, analysis.runs
     store = ResultStore(directory)
     variants = list(manifest["variants"])
     notes: list[str] = []
@@ -60,10 +74,7 @@ def open_sweep(directory: Path | str) -> SweepView:
     fans, top = _fans(directory, runs)
     captures = store.read("captures", ["run_id", "place"])
     shares = _capture_shares(captures, runs, variants, world)
-    return SweepView(
-        directory, manifest, runs, results, variants, fans, top, shares, world, colors, labels,
-        notes,
-    )  # fmt: skip
+    return SweepView(directory, analysis, variants, fans, top, shares, world, colors, labels, notes)
 
 
 def _fans(directory: Path, runs: pd.DataFrame) -> tuple[Bands, float]:

@@ -91,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
         help="continue the sweep in --out (start it if there is none); a finished sweep "
         "only reports",
     )
+    sweep.add_argument(
+        "--precision",
+        action="store_true",
+        help="add replicates in batches until every comparison's 95 %% interval is narrower "
+        "than its sesoi, or a cap (the experiment's [precision] table, which turns this on "
+        "by itself; else batches of 10 up to 200)",
+    )
     sweep.add_argument("--no-report", action="store_true", help="do not write the report")
     sweep.set_defaults(command=_sweep)
 
@@ -232,6 +239,8 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.experiments.sweep import sweep
 
     experiment = load_experiment(args.experiment)
+    if args.precision or experiment.spec.precision is not None:
+        return _sweep_to_precision(experiment, args)
     result = sweep(
         experiment,
         args.out,
@@ -243,6 +252,30 @@ def _sweep(args: argparse.Namespace) -> int:
     print(
         f"{result.ran} runs in {result.seconds:.1f} s ({result.failed} failed; "
         f"{result.done_before} done before) -> {result.directory}"
+    )
+    if not args.no_report:
+        return _report(argparse.Namespace(results=args.out))
+    return 0
+
+
+def _sweep_to_precision(experiment, args: argparse.Namespace) -> int:
+    from sim.experiments.precision import sweep_to_precision
+
+    if all(c.sesoi is None for c in experiment.spec.comparisons.values()):
+        message = "--precision needs a `sesoi` on some comparison: no interval has a target"
+        raise InputError([Problem(args.experiment, "comparisons", message)])
+    result = sweep_to_precision(
+        experiment,
+        args.out,
+        replicates=args.replicates,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+    )
+    print(
+        f"{result.ran} runs in {result.seconds:.1f} s over {len(result.rounds)} rounds "
+        f"({result.failed} failed); {result.replicates} replicates: {result.stopped} "
+        f"-> {result.directory}"
     )
     if not args.no_report:
         return _report(argparse.Namespace(results=args.out))

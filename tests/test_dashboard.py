@@ -330,9 +330,12 @@ def test_compare_shows_the_sweep_and_replays_a_run(project):
     choose(rc, "Results directory", "results/quick")
     shown = html_of(rc)
     for piece in ("fl-verdicts", "red_holds_more_without_air", "fl-strip", "fl-fan",
-                  "fl-capture-map", "double_air/0/1"):  # fmt: skip
+                  "fl-capture-map", "double_air/0/1", "fl-claims", "fl-rule",
+                  "fl-colour-scale", "verdicts use the adjusted values"):  # fmt: skip
         assert piece in shown, piece
-    assert re.search(r"(supported|contradicted|inconclusive)", shown)
+    assert re.search(r"(supported|contradicted|inconclusive|equivalent|no response)", shown)
+    # the capture map opens on the first variant minus the baseline, with its scale
+    assert "no_air minus historical" in shown and "+100" in shown
     click(rc, "Replay", 3)  # no_air/0/1
     shown = html_of(rc)
     assert "Replay of no_air/0/1" in shown
@@ -340,8 +343,8 @@ def test_compare_shows_the_sweep_and_replays_a_run(project):
     assert "frontline run" in shown and map_day(rc) == 0
     click(rc, "Step a week")
     assert map_day(rc) == 7
-    choose(rc, "Capture map of", "no_air")
-    assert "share of no_air runs" in html_of(rc)
+    choose(rc, "Capture map of", "historical")
+    assert "share of historical runs" in html_of(rc)
     rc.close()
 
 

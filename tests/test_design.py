@@ -33,14 +33,21 @@ def test_a_latin_hypercube_fills_each_stratum_once():
     assert sorted(np.floor(values).astype(int)) == list(range(10))
 
 
-def test_a_sobol_design_needs_a_power_of_two_and_spreads_its_points():
+def test_a_sobol_design_is_saltellis_scheme_over_balanced_sobol_points():
+    """16 base samples of 2 parameters: 16 x (2 + 2) points in blocks [A, AB1, AB2, B]
+    (SALib's order), where A and B are balanced scrambled Sobol sets and AB_j is A with
+    column j taken from B."""
     found, problems = points(
         "sobol", n=16, a=ParameterRange(low=0.0, high=1.0), b=ParameterRange(low=0, high=1)
     )
-    assert problems == [] and len(found) == 16
-    xy = np.array([[p["a"], p["b"]] for p in found])
-    quadrants = np.histogram2d(xy[:, 0], xy[:, 1], bins=2, range=[[0, 1], [0, 1]])[0]
-    assert (quadrants == 4).all()  # a scrambled Sobol set is balanced
+    assert problems == [] and len(found) == 16 * 4
+    xy = np.array([[p["a"], p["b"]] for p in found]).reshape(16, 4, 2)
+    a, ab1, ab2, b = (xy[:, k] for k in range(4))
+    for sample in (a, b):
+        quadrants = np.histogram2d(sample[:, 0], sample[:, 1], bins=2, range=[[0, 1]] * 2)[0]
+        assert (quadrants == 4).all()  # a scrambled Sobol set is balanced
+    np.testing.assert_array_equal(ab1, np.column_stack([b[:, 0], a[:, 1]]))
+    np.testing.assert_array_equal(ab2, np.column_stack([a[:, 0], b[:, 1]]))
     _, problems = points("sobol", n=12, a=ParameterRange(low=0.0, high=1.0))
     assert problems == [(("design", "points"), "a Sobol design needs a power of 2, got 12")]
 
@@ -65,11 +72,13 @@ def test_bad_designs_are_reported(method, parameter, message):
     assert any(text == message for _, text in problems)
 
 
-@pytest.mark.parametrize("method", ["lhs", "sobol"])
-def test_a_whole_number_parameter_draws_each_whole_number_alike(method):
+@pytest.mark.parametrize(("method", "each"), [("lhs", 2), ("sobol", 6)])
+def test_a_whole_number_parameter_draws_each_whole_number_alike(method, each):
+    """8 points of a Latin hypercube; 8 base samples of Saltelli's scheme, 8 x 3 points
+    (its A, AB and B matrices each balanced)."""
     problems = []
     spec = DesignSpec(method=method, points=8, parameters={"a": ParameterRange(low=0, high=3)})
     found = design_points(spec, 3, lambda *problem: problems.append(problem), whole={"a"})
     values = [p["a"] for p in found]
     assert problems == [] and all(type(v) is int for v in values)
-    assert sorted(values) == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert sorted(values) == sorted([0, 1, 2, 3] * each)

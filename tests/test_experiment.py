@@ -244,3 +244,48 @@ def test_a_compared_metric_must_be_produced_by_both_variants(tmp_path):
         "experiment.toml: comparisons.red_holds_more.metric: variant 'no_air' has no metric "
         "'strike_share.blue.red'"
     ]
+
+
+# --- verdict settings ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("top", "extra", "message"),
+    [
+        ("", 'test = "signed-rank"', "comparisons.red_holds_more.test: 'signed-rank' does not "
+         "suit pairing = 'independent': use 'mann-whitney' or 'permutation'"),
+        ('pairing = "common_seeds"', 'test = "mann-whitney"', "comparisons.red_holds_more.test: "
+         "'mann-whitney' does not suit pairing = 'common_seeds': use 'signed-rank' or "
+         "'permutation'"),
+        ("", "sesoi = 0.0", "comparisons.red_holds_more.sesoi: must be above 0, got 0.0"),
+        ("", 'expect = "equivalent"', "comparisons.red_holds_more.sesoi: a claim of little or "
+         "no effect (`equivalent`) needs one"),
+        ('binary = ["places.blue"]', "", "binary[0]: 'places.blue' is in no comparison (did "
+         "you mean 'places.red'?)"),
+        ("[precision]", "", "precision: no comparison declares a `sesoi` for the intervals to "
+         "reach"),
+        ('multiplicity = "bonferroni"', "", "multiplicity: must be one of 'holm', 'bh', 'none', "
+         "got 'bonferroni'; expected one of: bh, holm, none"),
+    ],
+)  # fmt: skip
+def test_verdict_settings_are_checked(tmp_path, top, extra, message):
+    if extra.startswith("expect"):  # replaces the comparison's own
+        path = write_experiment(tmp_path, "", top)
+        path.write_text(path.read_text().replace('expect = "greater"', extra))
+    elif top == "[precision]":  # a table: after the comparisons
+        path = write_experiment(tmp_path, "\n[precision]\n")
+    else:
+        path = write_experiment(tmp_path, extra, top)
+    assert any(problem.endswith(message) for problem in problems_of(path)), problems_of(path)
+
+
+def test_common_seeds_give_replicate_k_the_same_seed_in_every_variant(tmp_path):
+    common = load_experiment(write_experiment(tmp_path, top='pairing = "common_seeds"'))
+    seeds = {(t.variant, t.replicate): t.seed for t in common.plan()}
+    assert seeds[("base", 0)] == seeds[("no_air", 0)] != seeds[("base", 1)]
+    assert seeds[("base", 1)] == seeds[("no_air", 1)]
+    (tmp_path / "independent").mkdir()
+    independent = load_experiment(write_experiment(tmp_path / "independent"))
+    other = {(t.variant, t.replicate): t.seed for t in independent.plan()}
+    assert other[("base", 0)] == seeds[("base", 0)]  # the first variant keeps its seeds
+    assert other[("no_air", 0)] != other[("base", 0)]

@@ -15,33 +15,38 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiments.report import (
-    ALPHA,
-    INSUFFICIENT,
-    compare,
-    design_effects,
-    territory_bands,
-    verdict_of,
-    write_report,
-)
+from sim.experiments.comparison import INSUFFICIENT, Arms, compare
+from sim.experiments.report import territory_bands, write_report
 from sim.experiments.results import ResultStore
+from sim.experiments.sensitivity import DesignPoint, design_effects
+from sim.experiments.verdicts import ALPHA, VERDICTS, decide
 from tests.conftest import ROOT
 
 QUICK = ROOT / "experiments" / "quick.toml"
 # the comparisons of quick.toml
 RED, BLUE, GREEN = "red_holds_more_without_air", "blue_gains_from_more_air", "green_unaffected"
-VERDICTS = ("supported", "contradicted", "inconclusive", INSUFFICIENT)
 
 
-def spec(expect: str, test: str = "mann-whitney") -> dict:
+def spec(expect: str, test: str | None = None, sesoi: float | None = None) -> dict:
     """A comparison of metric `m` between variant `v` and the baseline."""
-    return {"metric": "m", "variant": "v", "expect": expect, "test": test}
+    return {"metric": "m", "variant": "v", "expect": expect, "test": test, "sesoi": sesoi}
+
+
+def decided(spec: dict, x, y, paired: bool = False):
+    """The comparison of `x` (variant) with `y` (baseline), its verdict decided alone."""
+    arms = Arms(np.asarray(x, dtype=float), np.asarray(y, dtype=float), paired)
+    result = compare("c", spec, "base", arms, binary=False)
+    decide([result], "holm")
+    return result
 
 
 # --- verdict rules ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("test", ["mann-whitney", "permutation"])
+@pytest.mark.parametrize(
+    ("test", "paired"),
+    [("mann-whitney", False), ("permutation", False), ("signed-rank", True), ("permutation", True)],
+)
 @pytest.mark.parametrize(
     ("expect", "shift", "verdict"),
     [
@@ -53,10 +58,12 @@ def spec(expect: str, test: str = "mann-whitney") -> dict:
         ("different", -3.0, "supported"),
     ],
 )
-def test_clearly_shifted_samples_get_the_verdict_of_their_direction(test, expect, shift, verdict):
+def test_clearly_shifted_samples_get_the_verdict_of_their_direction(
+    test, paired, expect, shift, verdict
+):
     rng = np.random.default_rng(7)
     x, y = rng.normal(shift, 1.0, 20), rng.normal(0.0, 1.0, 20)
-    result = compare("c", spec(expect, test), "base", x, y)
+    result = decided(spec(expect, test), x, y, paired)
     assert result.verdict == verdict, result.sentence()
     assert result.ci_low < shift < result.ci_high
     assert result.n_variant == result.n_baseline == 20
@@ -64,27 +71,23 @@ def test_clearly_shifted_samples_get_the_verdict_of_their_direction(test, expect
 
 @pytest.mark.parametrize("expect", ["greater", "less", "different"])
 def test_overlapping_small_samples_are_inconclusive(expect):
-    x, y = np.array([1.0, 3.0, 2.0]), np.array([2.0, 1.0, 3.5])
-    result = compare("c", spec(expect), "base", x, y)
+    result = decided(spec(expect), [1.0, 3.0, 2.0], [2.0, 1.0, 3.5])
     assert result.verdict == "inconclusive"
     assert result.p_value > ALPHA and result.ci_low < 0 < result.ci_high
 
 
-def test_verdict_rules_from_p_and_interval():
-    assert verdict_of("greater", 0.01, 0.5, 2.0) == "supported"
-    assert verdict_of("greater", 0.20, 0.5, 2.0) == "inconclusive"  # interval alone is not enough
-    assert verdict_of("greater", 0.01, -0.5, 2.0) == "inconclusive"  # p alone is not enough
-    assert verdict_of("greater", 0.99, -2.0, -0.5) == "contradicted"  # one-sided p is large
-    assert verdict_of("less", 0.01, -2.0, -0.5) == "supported"
-    assert verdict_of("different", 0.01, -2.0, -0.5) == "supported"  # never contradicted
-    assert verdict_of("different", 0.01, -2.0, 0.5) == "inconclusive"
-
-
-def test_identical_constant_samples_are_inconclusive_with_zero_effect():
-    result = compare("c", spec("greater"), "base", np.full(5, 3.0), np.full(5, 3.0))
-    assert result.verdict == "inconclusive"
+def test_identical_constant_samples_get_no_response_with_zero_effect():
+    result = decided(spec("greater"), np.full(5, 3.0), np.full(5, 3.0))
+    assert result.verdict == "no response"
     assert (result.difference, result.ci_low, result.ci_high) == (0.0, 0.0, 0.0)
     assert result.cliffs_delta == 0.0 and result.p_value == 1.0
+    assert "the model does not respond" in result.sentence()
+
+
+def test_pairs_that_are_identical_one_by_one_get_no_response():
+    values = np.arange(6.0)
+    assert decided(spec("greater"), values, values, paired=True).verdict == "no response"
+    assert decided(spec("greater"), values, values[::-1]).verdict == "inconclusive"
 
 
 # --- the bootstrap interval -------------------------------------------------------------
@@ -98,18 +101,23 @@ def test_bootstrap_interval_covers_the_true_difference_at_about_95_percent():
     covered = 0
     for _ in range(200):
         x, y = rng.normal(1.0, 1.0, 30), rng.normal(0.0, 2.0, 30)
-        result = compare("c", spec("different"), "base", x, y)
+        result = compare("c", spec("different"), "base", Arms(x, y), binary=False)
         covered += result.ci_low <= 1.0 <= result.ci_high
     assert 0.90 <= covered / 200 <= 0.99
 
 
-def test_bootstrap_interval_matches_the_normal_closed_form_on_large_samples():
+@pytest.mark.parametrize("paired", [False, True])
+def test_bootstrap_interval_matches_the_normal_closed_form_on_large_samples(paired):
     """With 2,000 values a side the interval is the difference +- 1.96 standard errors
-    (sample variances over n), within 10 % of its half-width."""
+    (sample variances over n; of the differences for pairs), within 10 % of its
+    half-width."""
     rng = np.random.default_rng(5)
     x, y = rng.normal(1.0, 1.0, 2000), rng.exponential(2.0, 2000)
-    result = compare("c", spec("different"), "base", x, y)
-    error = np.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
+    result = compare("c", spec("different"), "base", Arms(x, y, paired), binary=False)
+    if paired:
+        error = np.std(x - y, ddof=1) / np.sqrt(len(x))
+    else:
+        error = np.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
     half = 1.959964 * error
     assert result.difference == pytest.approx(x.mean() - y.mean())
     assert result.ci_low == pytest.approx(result.difference - half, abs=0.1 * half)
@@ -132,41 +140,43 @@ def test_bootstrap_interval_matches_the_normal_closed_form_on_large_samples():
     ],
 )
 def test_cliffs_delta_is_the_share_of_greater_minus_less_pairs(x, y, delta):
-    result = compare("c", spec("greater"), "base", np.array(x, float), np.array(y, float))
-    assert result.cliffs_delta == pytest.approx(delta)
+    assert decided(spec("greater"), x, y).cliffs_delta == pytest.approx(delta)
 
 
 # --- design points ----------------------------------------------------------------------
 
 
-def design_runs() -> pd.DataFrame:
+def design_points() -> list[DesignPoint]:
     """Eight design points where the variant is ahead by 10 x `a` and `b` does nothing
     (its ranks have Spearman's rho 0 with those of `a`), plus a ninth point with one run
     a side, too thin to count."""
     b = [3, 6, 0, 5, 2, 7, 1, 4]
     base = np.arange(6.0)
-    rows = []
-    for point in range(8):
-        for variant, shift in (("v", 10.0 * point), ("base", 0.0)):
-            rows += [(point, variant, value + shift, point, b[point]) for value in base]
-    rows += [(8, "v", 100.0, 8, 8), (8, "base", 0.0, 8, 8)]
-    runs = pd.DataFrame(rows, columns=["point", "variant", "metric.m", "param.a", "param.b"])
-    return runs.assign(status="ok")
+    points = [
+        DesignPoint(point, {"a": point, "b": b[point]}, Arms(base + 10.0 * point, base.copy()))
+        for point in range(8)
+    ]
+    return [*points, DesignPoint(8, {"a": 8, "b": 8}, Arms(np.array([100.0]), np.zeros(1)))]
 
 
-def test_design_share_and_sensitivity_find_the_parameter_that_drives_the_outcome():
-    share, ranking = design_effects("c", design_runs(), spec("greater"), "base")
-    # point 0 has no difference (inconclusive); points 1-7 separate completely (supported);
-    # point 8 has one run a side and is left out
-    assert share == pytest.approx(7 / 8)
-    assert [name for name, _ in ranking] == ["a", "b"]
-    assert ranking[0][1] == pytest.approx(1.0)
-    assert abs(ranking[1][1]) < 0.1
+def test_design_share_sensitivity_and_box_find_the_parameter_that_drives_the_outcome():
+    result = decided(spec("greater"), np.arange(10.0) + 5, np.arange(10.0))
+    design_effects(result, design_points(), "lhs")
+    # point 0 has no difference (no response); points 1-7 separate completely
+    # (supported); point 8 has one run a side and is left out
+    assert result.points_supported == pytest.approx(7 / 8)
+    assert [name for name, _ in result.sensitivity] == ["a", "b"]
+    assert result.sensitivity[0][1] == pytest.approx(1.0)
+    assert abs(result.sensitivity[1][1]) < 0.1
+    assert result.box.restricted == ("a",) and result.box.limits["a"] == (1.0, 7.0)
+    assert (result.box.coverage, result.box.density) == (1.0, 1.0)
+    assert result.sobol == []  # not a Sobol design
 
 
 def test_design_without_any_point_of_enough_runs_has_no_share():
-    runs = design_runs()
-    assert design_effects("c", runs[runs["point"] == 8], spec("greater"), "base") == (None, [])
+    result = decided(spec("greater"), np.arange(10.0) + 5, np.arange(10.0))
+    design_effects(result, design_points()[8:], "lhs")
+    assert result.points_supported is None and result.sensitivity == [] and result.box is None
 
 
 # --- too little data --------------------------------------------------------------------
@@ -174,7 +184,7 @@ def test_design_without_any_point_of_enough_runs_has_no_share():
 
 @pytest.mark.parametrize(("n_variant", "n_baseline"), [(1, 5), (5, 0), (0, 0)])
 def test_a_thin_comparison_has_insufficient_data_and_says_how_many(n_variant, n_baseline):
-    result = compare("c", spec("greater"), "base", np.ones(n_variant), np.ones(n_baseline))
+    result = decided(spec("greater"), np.ones(n_variant), np.ones(n_baseline))
     assert result.verdict == INSUFFICIENT and result.insufficient
     assert np.isnan([result.difference, result.ci_low, result.cliffs_delta, result.p_value]).all()
     assert (result.n_variant, result.n_baseline) == (n_variant, n_baseline)
@@ -221,7 +231,7 @@ def test_one_replicate_reports_insufficient_data_instead_of_failing(tmp_path, ca
     assert main(argv) == 0
     rows = verdict_rows((out / "report.md").read_text(encoding="utf-8"))
     assert rows == dict.fromkeys(rows, INSUFFICIENT) and len(rows) == 3
-    assert "insufficient data** (n = 1 vs 1)" in capsys.readouterr().out
+    assert "insufficient data** (1 pair)" in capsys.readouterr().out  # common seeds
     assert (out / "report.html").is_file()
 
 
@@ -290,10 +300,10 @@ def interrupted(runs: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (fail_no_air, {RED: "0 vs 3", GREEN: "0 vs 3"}),
-        (fail_all, {RED: "0 vs 0", BLUE: "0 vs 0", GREEN: "0 vs 0"}),
-        (no_green, {GREEN: "0 vs 0"}),
-        (interrupted, {RED: "1 vs 3", BLUE: "0 vs 3", GREEN: "1 vs 3"}),
+        (fail_no_air, {RED: "0 pairs", GREEN: "0 pairs"}),
+        (fail_all, {RED: "0 pairs", BLUE: "0 pairs", GREEN: "0 pairs"}),
+        (no_green, {GREEN: "0 pairs"}),
+        (interrupted, {RED: "1 pair", BLUE: "0 pairs", GREEN: "1 pair"}),
     ],
 )
 def test_thin_comparisons_do_not_stop_the_report_or_the_compare_page(
@@ -312,7 +322,7 @@ def test_thin_comparisons_do_not_stop_the_report_or_the_compare_page(
     for name, verdict in rows.items():
         assert (verdict == INSUFFICIENT) == (name in expected), (name, verdict)
     for name, counts in expected.items():
-        assert f"| {name} | **{INSUFFICIENT}** (n = {counts}) |" in markdown
+        assert f"| {name} | **{INSUFFICIENT}** ({counts}) |" in markdown
     assert report.html.is_file()
     html = verdict_table(open_sweep(directory))
     assert html.count(INSUFFICIENT) >= len(expected)

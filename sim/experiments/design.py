@@ -1,8 +1,10 @@
 """Parameter designs: which values of the uncertain parameters a sweep tries.
 
-A full grid over given values, or `points` quasi-random points in the box of ranges:
-a Latin hypercube or a scrambled Sobol sequence (`scipy.stats.qmc`), seeded from the
-experiment's master seed so that the same file gives the same points.
+A full grid over given values, `points` quasi-random points in the box of ranges (a
+Latin hypercube, `scipy.stats.qmc`), or Saltelli's scheme for Sobol indices (SALib's
+sampler: `points` base samples x (parameters + 2) points, so that the report can compute
+first-order and total indices); all seeded from the experiment's master seed, so that
+the same file gives the same points.
 
 A scenario key that must be a whole number (`is_whole_number`, e.g.
 `factions.F.doctrine.max_offensives`) gets whole numbers: its grid values are used as
@@ -22,6 +24,7 @@ import typing
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, Union
 
+import numpy as np
 from scipy.stats import qmc
 
 from sim.formats.schema import EventSpec, FactionSpec, ScenarioSpec
@@ -53,12 +56,21 @@ def design_points(
         if design.points & (design.points - 1):
             report(("design", "points"), f"a Sobol design needs a power of 2, got {design.points}")
             return []
-        unit = qmc.Sobol(len(names), scramble=True, seed=seed).random_base2(
-            int(math.log2(design.points))
-        )
+        unit = saltelli_unit(len(names), design.points, seed)
     else:
         unit = qmc.LatinHypercube(len(names), seed=seed).random(design.points)
     return [_point(design, names, row, whole) for row in unit]
+
+
+def saltelli_unit(dimensions: int, base: int, seed: int) -> np.ndarray:
+    """Saltelli's scheme in the unit cube, as SALib draws it for first-order and total
+    Sobol indices (no second order): `base` x (dimensions + 2) rows, in the order
+    `SALib.analyze.sobol` reads the outputs back (`sim.experiments.sensitivity`)."""
+    from SALib.sample import sobol as saltelli  # imported only for a Sobol design
+
+    problem = {"num_vars": dimensions, "names": [f"x{i}" for i in range(dimensions)],
+               "bounds": [[0.0, 1.0]] * dimensions}  # fmt: skip
+    return saltelli.sample(problem, base, calc_second_order=False, scramble=True, seed=seed)
 
 
 def key_value(value: float, whole: bool) -> Value:

@@ -87,6 +87,12 @@ class Experiment:
             digest.update(str(file.name).encode() + b"\0" + file.read_bytes())
         return digest.hexdigest()
 
+    def seed_stream(self, variant: int) -> int:
+        """The seed stream of the variant listed `variant`-th: its own with independent
+        seeds; with common seeds every variant takes the first variant's, so replicate k
+        at a design point has the same seed in every variant."""
+        return 0 if self.spec.pairing == "common_seeds" else variant
+
     def plan(self, replicates: int | None = None) -> list[RunTask]:
         """Every run of the sweep, in a fixed order, with its derived seed."""
         replicates = replicates or self.spec.replicates
@@ -96,7 +102,7 @@ class Experiment:
             for point, parameters in enumerate(self.points):
                 overrides = tuple({**variant.set, **parameters}.items())
                 for replicate in range(replicates):
-                    seed = run_seed(self.spec.seed, v, point, replicate)
+                    seed = run_seed(self.spec.seed, self.seed_stream(v), point, replicate)
                     tasks.append(
                         RunTask(
                             run_id=f"{name}/{point}/{replicate}",
@@ -140,6 +146,7 @@ def check_experiment(path: Path | str) -> tuple[Experiment | None, list[Problem]
     names = {variant: metric_names(s, spec.days) for variant, s in scenarios.items()}
     _check_metrics(spec, names, report)
     _check_comparisons(spec, names, report)
+    _check_statistics(spec, report)
     if problems:
         return None, problems
     return Experiment(spec=spec, source=path, scenarios=scenarios, points=points), []
@@ -278,6 +285,38 @@ def _check_metrics(spec: ExperimentSpec, names: dict[str, set[str]], report: Rep
                 ("metrics", i),
                 f"no variant produces metric {metric!r}" + did_you_mean(metric, produced),
             )
+
+
+PAIRED_TESTS = {
+    "independent": ("mann-whitney", "permutation"),
+    "common_seeds": ("signed-rank", "permutation"),
+}
+
+
+def _check_statistics(spec: ExperimentSpec, report: Report) -> None:
+    """Each comparison's test suits the pairing, and its sesoi the claim; binary metrics
+    are compared ones; precision needs a sesoi to aim at."""
+    for name, comparison in spec.comparisons.items():
+        path = ("comparisons", name)
+        allowed = PAIRED_TESTS[spec.pairing]
+        if comparison.test is not None and comparison.test not in allowed:
+            report(
+                (*path, "test"),
+                f"{comparison.test!r} does not suit pairing = {spec.pairing!r}: use "
+                + " or ".join(map(repr, allowed)),
+            )
+        if comparison.sesoi is not None and comparison.sesoi <= 0:
+            report((*path, "sesoi"), f"must be above 0, got {comparison.sesoi}")
+        if comparison.expect == "equivalent" and comparison.sesoi is None:
+            report((*path, "sesoi"), "a claim of little or no effect (`equivalent`) needs one")
+    compared = {c.metric for c in spec.comparisons.values()}
+    for i, metric in enumerate(spec.binary):
+        if metric not in compared:
+            report(
+                ("binary", i), f"{metric!r} is in no comparison" + did_you_mean(metric, compared)
+            )
+    if spec.precision is not None and all(c.sesoi is None for c in spec.comparisons.values()):
+        report(("precision",), "no comparison declares a `sesoi` for the intervals to reach")
 
 
 def _check_comparisons(spec: ExperimentSpec, names: dict[str, set[str]], report: Report) -> None:

@@ -1,19 +1,17 @@
-"""Reports of a sweep: per comparison, the distributions, the effect, a test and a verdict.
+"""Reports of a sweep: a line per claim, the verdict of each comparison, and plots.
 
-For each comparison of the experiment (a metric, a variant against the baseline, the
-direction the article predicts) the report gives each variant's distribution, the
-difference of means with a bootstrap 95 % confidence interval, Cliff's delta as effect
-size, a Mann–Whitney U or permutation test, and a verdict in plain words: supported
-(significant, in the predicted direction), contradicted (significant, the other way),
-inconclusive at this sample size, or insufficient data (fewer than two finished runs
-with a value on either side: that comparison is named with its counts and the rest of
-the report is still written). With a parameter design it also gives the share of
-design points at which the verdict holds and ranks the uncertain parameters by how
-strongly they move the difference (Spearman's rho over the points). It writes
-`report.md` and a self-contained `report.html` with PNG plots: territory fan charts per
-variant, outcome distributions, and the capture probability of each place on the map.
-The daily time series, by far the largest table, is read part by part and batch by batch
-(`territory_bands`), so reporting a large sweep does not need the whole table in memory.
+The statistics and verdicts are `sim.experiments.analysis` (which the Compare page reads
+too): per comparison the difference with its 95 % interval, Cliff's delta, the raw and
+corrected p of a two-sided test, the equivalence test and the power for the smallest
+effect of interest, shares with Wilson intervals for 0/1 metrics, and with a design the
+share of points where the verdict holds, Spearman's rho, Sobol indices and the PRIM box
+of where it holds. The report states the verdict rule beside the verdicts, and how the
+number of runs was chosen when `[precision]` chose it. It writes `report.md` and a
+self-contained `report.html` with PNG plots: territory fan charts per variant, outcome
+distributions (shares with intervals for 0/1 metrics), and the capture probability of
+each place on the map. The daily time series, by far the largest table, is read part by
+part and batch by batch (`territory_bands`), so reporting a large sweep does not need
+the whole table in memory.
 """
 
 from __future__ import annotations
@@ -30,194 +28,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from matplotlib.lines import Line2D
-from scipy import stats
 
+from sim.experiments.analysis import Analysis, analyse, metric_values
+from sim.experiments.comparison import ComparisonResult
+from sim.experiments.proportions import wilson
 from sim.experiments.results import ResultStore
-from sim.formats.problems import InputError, Problem
+from sim.formats.problems import InputError
 from sim.formats.scenario import load_scenario
 from sim.outcomes.pages import markdown_to_html, png
 
-ALPHA = 0.05
-BOOTSTRAP_RESAMPLES = 2000
-REPORT_SEED = 12345  # bootstrap and permutation resampling
-MIN_RUNS = 2  # finished runs with a value, per side, below which a comparison has no verdict
-INSUFFICIENT = "insufficient data"
 QUANTILES = (0.1, 0.5, 0.9)  # the fan charts' band and line
 SERIES_BATCH_ROWS = 65_536  # time-series rows decoded at a time
 SERIES_COLUMNS = ["run_id", "day", "faction", "places_held"]
-
-
-@dataclasses.dataclass
-class ComparisonResult:
-    """The statistics and verdict of one comparison (NaN statistics without enough data)."""
-
-    name: str
-    metric: str
-    variant: str
-    baseline: str
-    expect: str
-    test: str
-    n_variant: int
-    n_baseline: int
-    mean_variant: float
-    mean_baseline: float
-    difference: float
-    ci_low: float
-    ci_high: float
-    cliffs_delta: float
-    p_value: float
-    verdict: str
-    points_supported: float | None = None
-    sensitivity: list[tuple[str, float]] = dataclasses.field(default_factory=list)
-
-    @property
-    def insufficient(self) -> bool:
-        """Whether either side had too few values for any statistic."""
-        return self.verdict == INSUFFICIENT
-
-    def counts(self) -> str:
-        """How many values each side had, e.g. "n = 12 vs 11"."""
-        return f"n = {self.n_variant} vs {self.n_baseline}"
-
-    def sentence(self) -> str:
-        """The verdict in plain words."""
-        if self.insufficient:
-            return (
-                f"{self.verdict}: finished runs with a value of {self.metric}: "
-                f"{self.n_variant} of {self.variant}, {self.n_baseline} of {self.baseline}; "
-                f"at least {MIN_RUNS} on each side are needed (predicted: {self.expect})"
-            )
-        return (
-            f"{self.verdict}: {self.variant} - {self.baseline} = {self.difference:+.3g} "
-            f"[{self.ci_low:+.3g}, {self.ci_high:+.3g}] in {self.metric}, Cliff's delta "
-            f"{self.cliffs_delta:+.2f}, {self.test} p = {self.p_value:.3g} "
-            f"(predicted: {self.expect}; {self.counts()})"
-        )
-
-
-def verdict_of(expect: str, p_value: float, ci_low: float, ci_high: float) -> str:
-    """Supported, contradicted or inconclusive, from the test and the interval."""
-    above, below = ci_low > 0, ci_high < 0
-    if expect == "different":
-        return "supported" if p_value < ALPHA and (above or below) else "inconclusive"
-    agrees = above if expect == "greater" else below
-    opposes = below if expect == "greater" else above
-    if p_value < ALPHA and agrees:
-        return "supported"
-    if opposes:
-        return "contradicted"
-    return "inconclusive"
-
-
-def compare(
-    name: str, spec: dict, baseline: str, variant_values: np.ndarray, baseline_values: np.ndarray
-) -> ComparisonResult:
-    """The statistics of one comparison from the metric's values in both variants; with
-    fewer than MIN_RUNS values on a side, the verdict is INSUFFICIENT and the statistics NaN."""
-    x, y = variant_values, baseline_values
-    nan = float("nan")
-    difference = ci_low = ci_high = p_value = delta = nan
-    if min(len(x), len(y)) < MIN_RUNS:
-        verdict = INSUFFICIENT
-    else:
-        difference, ci_low, ci_high, delta, p_value = _statistics(spec, x, y)
-        verdict = verdict_of(spec["expect"], p_value, ci_low, ci_high)
-    return ComparisonResult(
-        name=name,
-        metric=spec["metric"],
-        variant=spec["variant"],
-        baseline=baseline,
-        expect=spec["expect"],
-        test=spec["test"],
-        n_variant=len(x),
-        n_baseline=len(y),
-        mean_variant=float(np.mean(x)) if len(x) else nan,
-        mean_baseline=float(np.mean(y)) if len(y) else nan,
-        difference=difference,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        cliffs_delta=delta,
-        p_value=p_value,
-        verdict=verdict,
-    )
-
-
-def _statistics(
-    spec: dict, x: np.ndarray, y: np.ndarray
-) -> tuple[float, float, float, float, float]:
-    """Difference of means, its bootstrap interval, Cliff's delta and the p-value."""
-    alternative = {"greater": "greater", "less": "less"}.get(spec["expect"], "two-sided")
-    rng = np.random.default_rng(REPORT_SEED)
-    difference = float(np.mean(x) - np.mean(y))
-    if np.ptp(np.concatenate([x, y])) == 0:
-        return difference, difference, difference, 0.0, 1.0
-    interval = stats.bootstrap(
-        (x, y),
-        lambda a, b, axis=-1: np.mean(a, axis=axis) - np.mean(b, axis=axis),
-        n_resamples=BOOTSTRAP_RESAMPLES,
-        confidence_level=0.95,
-        method="percentile",
-        random_state=rng,
-    ).confidence_interval
-    u_statistic = stats.mannwhitneyu(x, y, alternative="two-sided").statistic
-    delta = float(2 * u_statistic / (len(x) * len(y)) - 1)
-    p_value = _p_value(spec["test"], x, y, alternative, rng)
-    return difference, float(interval.low), float(interval.high), delta, p_value
-
-
-def _p_value(
-    test: str, x: np.ndarray, y: np.ndarray, alternative: str, rng: np.random.Generator
-) -> float:
-    """The p-value of the experiment's test: a permutation test or Mann-Whitney U."""
-    if test == "permutation":
-        return float(
-            stats.permutation_test(
-                (x, y),
-                lambda a, b, axis=-1: np.mean(a, axis=axis) - np.mean(b, axis=axis),
-                alternative=alternative,
-                n_resamples=BOOTSTRAP_RESAMPLES,
-                random_state=rng,
-            ).pvalue
-        )
-    return float(stats.mannwhitneyu(x, y, alternative=alternative).pvalue)
-
-
-def metric_values(runs: pd.DataFrame, variant: str, metric: str) -> np.ndarray:
-    """The metric's values in the variant's rows (empty if no run recorded the metric,
-    e.g. when all runs failed: a thin comparison, not a broken report)."""
-    column = f"metric.{metric}"
-    if column not in runs:
-        return np.empty(0)
-    return runs.loc[runs["variant"] == variant, column].dropna().to_numpy(float)
-
-
-def design_effects(
-    name: str, runs: pd.DataFrame, spec: dict, baseline: str
-) -> tuple[float | None, list[tuple[str, float]]]:
-    """Share of design points where the comparison is supported (None if no point has
-    enough runs), and the parameters ranked by |Spearman's rho| with the difference."""
-    parameters = [c for c in runs.columns if c.startswith("param.")]
-    per_point = []
-    for point, group in runs.groupby("point"):
-        x = metric_values(group, spec["variant"], spec["metric"])
-        y = metric_values(group, baseline, spec["metric"])
-        local = compare(f"{name}@{point}", spec, baseline, x, y)
-        if local.insufficient:
-            continue
-        row = {"point": point, "difference": local.difference, "holds": local.verdict}
-        row |= group[parameters].iloc[0].to_dict()
-        per_point.append(row)
-    table = pd.DataFrame(per_point)
-    if table.empty:
-        return None, []
-    ranking = []
-    for parameter in parameters:
-        values = pd.to_numeric(table[parameter], errors="coerce")
-        if values.nunique() > 1 and table["difference"].nunique() > 1:
-            rho = stats.spearmanr(values, table["difference"]).statistic
-            ranking.append((parameter.removeprefix("param."), float(rho)))
-    ranking.sort(key=lambda item: -abs(item[1]))
-    return float((table["holds"] == "supported").mean()), ranking
 
 
 @dataclasses.dataclass
@@ -230,54 +52,22 @@ class Report:
     comparisons: list[ComparisonResult]
 
 
-def in_plan_order(runs: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
-    """The runs in the sweep's plan order (variant as listed, design point, replicate), not
-    in the order they finished: resampling then gives the same intervals for the same rows,
-    whatever the workers, and tables list the runs as planned."""
-    rank = {name: i for i, name in enumerate(variants)}
-    return runs.sort_values(
-        ["variant", "point", "replicate"],
-        key=lambda column: column.map(rank) if column.name == "variant" else column,
-        ignore_index=True,
-    )
-
-
-def analyse(directory: Path) -> tuple[dict, pd.DataFrame, list[ComparisonResult]]:
-    """The manifest, the stored runs and every comparison's statistics."""
-    store = ResultStore(directory)
-    manifest = store.manifest()
-    runs = in_plan_order(store.read("runs"), list(manifest["variants"]))
-    if runs.empty:
-        raise InputError([Problem(Path(directory), "runs", "no finished runs in this directory")])
-    finished = runs[runs["status"] == "ok"]
-    baseline = manifest["baseline"]
-    results = []
-    for name, spec in manifest["comparisons"].items():
-        x = metric_values(finished, spec["variant"], spec["metric"])
-        y = metric_values(finished, baseline, spec["metric"])
-        result = compare(name, spec, baseline, x, y)
-        if len(manifest.get("design", [])) > 1 and not result.insufficient:
-            effects = design_effects(name, finished, spec, baseline)
-            result.points_supported, result.sensitivity = effects
-        results.append(result)
-    return manifest, runs, results
-
-
 def write_report(directory: Path) -> Report:
     """Analyse a results directory and write report.md and report.html into it."""
     directory = Path(directory)
-    manifest, runs, results = analyse(directory)
+    analysis = analyse(directory)
+    manifest, runs, results = analysis.manifest, analysis.runs, analysis.results
     store = ResultStore(directory)
     figures = {
         "territory": _fan_charts(territory_bands(directory, runs), manifest),
-        "distributions": _distributions(runs, results, manifest),
+        "distributions": _distributions(analysis),
         "capture_map": _capture_map(store.read("captures", ["run_id", "place"]), runs, manifest),
     }
     figures = {k: v for k, v in figures.items() if v is not None}
     for name, image in figures.items():
         (directory / f"{name}.png").write_bytes(image)
-    table = _verdict_table(results)
-    markdown = _markdown(manifest, runs, results, table, figures)
+    table = verdict_table(results)
+    markdown = _markdown(analysis, table, figures)
     (directory / "report.md").write_text(markdown, encoding="utf-8")
     (directory / "report.html").write_text(
         markdown_to_html(markdown, figures, "Sweep report"), encoding="utf-8"
@@ -285,43 +75,44 @@ def write_report(directory: Path) -> Report:
     return Report(directory / "report.md", directory / "report.html", table, results)
 
 
-def _verdict_table(results: list[ComparisonResult]) -> str:
+def verdict_table(results: list[ComparisonResult]) -> str:
     """The verdicts as a Markdown table, one row per comparison."""
-    header = "| comparison | verdict | difference [95% CI] | Cliff's delta | p | predicted |"
-    lines = [header, "| --- | --- | --- | --- | --- | --- |"]
+    header = (
+        "| comparison | verdict | difference [95% CI] | variant vs baseline | Cliff's delta "
+        "| p (adjusted) | within ±sesoi: p (adjusted) | power | predicted |"
+    )
+    lines = [header, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
-        predicted = f"{r.variant} {r.expect} than {r.baseline} in {r.metric}"
+        predicted = r.prediction()
         if r.insufficient:
-            lines.append(f"| {r.name} | **{r.verdict}** ({r.counts()}) | – | – | – | {predicted} |")
+            dashes = "| – " * 6
+            lines.append(f"| {r.name} | **{r.verdict}** ({r.counts()}) {dashes}| {predicted} |")
             continue
         points = (
-            f" (holds at {r.points_supported:.0%} of design points)"
+            f" (as predicted at {r.points_supported:.0%} of design points)"
             if r.points_supported is not None
             else ""
         )
         lines.append(
-            f"| {r.name} | **{r.verdict}**{points} | {r.difference:+.3g} "
-            f"[{r.ci_low:+.3g}, {r.ci_high:+.3g}] | {r.cliffs_delta:+.2f} | {r.p_value:.3g} "
-            f"| {predicted} |"
+            f"| {r.name} | **{r.verdict}**{points} | {r.interval_text()} | {r.arms_text()} "
+            f"({r.counts()}) | {r.cliffs_delta:+.2f} | {r.p_text()} | {_equivalence(r)} "
+            f"| {r.power_text()} | {predicted} |"
         )
     return "\n".join(lines)
 
 
-def _markdown(
-    manifest: dict,
-    runs: pd.DataFrame,
-    results: list[ComparisonResult],
-    table: str,
-    figures: dict[str, bytes],
-) -> str:
-    """The report as Markdown: the sweep, the verdicts, each comparison, the variants."""
+def _equivalence(result: ComparisonResult) -> str:
+    """E.g. "±1: 0.003 (adj. 0.009)", or a dash without a sesoi."""
+    if result.sesoi is None:
+        return "–"
+    return f"{result.sesoi_text()}: {result.tost_text()}"
+
+
+def _markdown(analysis: Analysis, table: str, figures: dict[str, bytes]) -> str:
+    """The report as Markdown: the claims, the rule, the verdicts, each comparison, the
+    variants."""
+    manifest, runs, results = analysis.manifest, analysis.runs, analysis.results
     ok = (runs["status"] == "ok").sum()
-    thin = (
-        f" A comparison with fewer than {MIN_RUNS} finished runs with a value on either "
-        "side has insufficient data: it gets no statistics, and its counts are given."
-        if any(r.insufficient for r in results)
-        else ""
-    )
     lines = [
         f"# {manifest['name']}: sweep report",
         "",
@@ -329,26 +120,26 @@ def _markdown(
         "",
         f"Hypothesis: {manifest['hypothesis'].strip()}" if manifest.get("hypothesis") else "",
         "",
+        "## Claims",
+        "",
+        *[f"- **{line.claim}** — {line.text()}" for line in analysis.claims],
+        "",
         f"{len(runs)} runs ({ok} finished, {len(runs) - ok} failed) of "
         f"{manifest['runs_planned']} planned; {manifest['replicates']} replicates per variant "
-        f"and design point; master seed {manifest['seed']}; code {manifest['code_version']}.",
+        f"and design point; master seed {manifest['seed']}; "
+        f"{_seeds_text(analysis)}; code {manifest['code_version']}.",
         "",
+        *_precision_lines(manifest),
         "## Verdicts",
         "",
-        f"Each comparison is tested on its own at alpha = {ALPHA} (one-sided in the predicted "
-        "direction; no correction for multiple comparisons): supported when p < alpha and the "
-        "bootstrap 95 % interval of the difference lies on the predicted side of zero, "
-        f"contradicted when it lies on the other side, inconclusive otherwise.{thin}",
+        analysis.rule,
         "",
         table,
         "",
     ]
     for r in results:
         lines += [f"### {r.name}", "", r.sentence(), ""]
-        if r.sensitivity:
-            lines.append("Sensitivity (Spearman's rho of the difference with each parameter):")
-            lines += [f"- `{name}`: {rho:+.2f}" for name, rho in r.sensitivity]
-            lines.append("")
+        lines += _design_lines(r)
     lines += ["## Variants", ""]
     for name, variant in manifest["variants"].items():
         mark = " (baseline)" if name == manifest["baseline"] else ""
@@ -360,6 +151,49 @@ def _markdown(
     for name in figures:
         lines += ["", f"![{name}]({name}.png)"]
     return "\n".join(lines) + "\n"
+
+
+def _seeds_text(analysis: Analysis) -> str:
+    if analysis.settings.paired:
+        return "common seeds (replicate k of every variant has the same seed)"
+    return "independent seeds (every run its own)"
+
+
+def _precision_lines(manifest: dict) -> list[str]:
+    """How `[precision]` chose the number of runs, if it did."""
+    precision = manifest.get("precision")
+    if not precision:
+        return []
+    rounds = ", ".join(str(r["replicates"]) for r in precision["rounds"])
+    return [
+        f"Replicates chosen by precision: {rounds} per variant and design point in "
+        f"successive rounds (batches of {precision['batch']}, cap "
+        f"{precision['max_replicates']}); {precision['stopped']}.",
+        "",
+    ]
+
+
+def _design_lines(r: ComparisonResult) -> list[str]:
+    """Sensitivity, Sobol indices and the PRIM box of a comparison over a design."""
+    lines = []
+    if r.sensitivity:
+        lines.append("Sensitivity (Spearman's rho of the per-point difference with each one):")
+        lines += [f"- `{name}`: {rho:+.2f}" for name, rho in r.sensitivity]
+        lines.append("")
+    if r.sobol:
+        lines.append(
+            "Sobol indices of the per-point difference (first-order, total; ± the 95 % "
+            "bootstrap half-width):"
+        )
+        lines += [
+            f"- `{s.parameter}`: S1 {s.first:.2f} ± {s.first_conf:.2f}, "
+            f"ST {s.total:.2f} ± {s.total_conf:.2f}"
+            for s in r.sobol
+        ]
+        lines.append("")
+    if r.box is not None:
+        lines += [f"Where the difference is as predicted (PRIM box): {r.box.text()}.", ""]
+    return lines
 
 
 Bands = dict[str, dict[str, np.ndarray]]  # variant -> faction -> (days, 3) percentiles
@@ -480,26 +314,46 @@ def _fan_charts(bands: Bands, manifest: dict) -> bytes | None:
     return png(figure)
 
 
-def _distributions(
-    runs: pd.DataFrame, results: list[ComparisonResult], manifest: dict
-) -> bytes | None:
-    """Each compared metric's distribution per variant (a variant without values is an
-    empty column)."""
-    metrics = list(dict.fromkeys(r.metric for r in results))
+def _distributions(analysis: Analysis) -> bytes | None:
+    """Each compared metric per variant: a box plot of its values, or for a 0/1 metric
+    the share of runs with its Wilson 95 % interval (a variant without values is empty)."""
+    metrics = list(dict.fromkeys(r.metric for r in analysis.results))
     if not metrics:
         return None
-    finished = runs[runs["status"] == "ok"]
-    variants = list(manifest["variants"])
+    finished = analysis.runs[analysis.runs["status"] == "ok"]
+    variants = list(analysis.manifest["variants"])
     figure, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
     for axis, metric in zip(axes[0], metrics, strict=True):
         data = [metric_values(finished, v, metric) for v in variants]
-        axis.boxplot(data, showmeans=True)
-        for i, values in enumerate(data, start=1):
-            jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(values))
-            axis.scatter(np.full(len(values), i) + jitter, values, s=6, alpha=0.5)
+        if metric in analysis.settings.binary:
+            _share_plot(axis, data)
+        else:
+            _box_plot(axis, data)
         axis.set_xticks(range(1, len(variants) + 1), variants, rotation=20, fontsize=8)
         axis.set_title(metric, fontsize=9)
     return png(figure)
+
+
+def _box_plot(axis, data: list[np.ndarray]) -> None:
+    axis.boxplot(data, showmeans=True)
+    for i, values in enumerate(data, start=1):
+        jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(values))
+        axis.scatter(np.full(len(values), i) + jitter, values, s=6, alpha=0.5)
+
+
+def _share_plot(axis, data: list[np.ndarray]) -> None:
+    """Share of runs where a 0/1 metric is 1, with its Wilson 95 % interval."""
+    for i, values in enumerate(data, start=1):
+        if not len(values):
+            continue
+        share = float(np.mean(values))
+        low, high = wilson(int(np.sum(values)), len(values))
+        below, above = max(share - low, 0.0), max(high - share, 0.0)  # rounding
+        axis.errorbar(i, share, yerr=[[below], [above]], fmt="o", capsize=4)
+        axis.annotate(f"{share:.0%}\nn={len(values)}", (i, share), xytext=(6, -4),
+                      textcoords="offset points", fontsize=7)  # fmt: skip
+    axis.set_ylim(-0.05, 1.05)
+    axis.set_ylabel("share of runs (Wilson 95 %)", fontsize=8)
 
 
 def _capture_map(captures: pd.DataFrame, runs: pd.DataFrame, manifest: dict) -> bytes | None:

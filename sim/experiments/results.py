@@ -75,17 +75,24 @@ class ResultStore:
         return (Path(directory) / MANIFEST).is_file()
 
     @classmethod
-    def reopen(cls, directory: Path, manifest: dict) -> ResultStore:
-        """The store of an interrupted sweep of the same experiment, tidied for resuming."""
+    def reopen(cls, directory: Path, manifest: dict, grow: bool = False) -> ResultStore:
+        """The store of an interrupted sweep of the same experiment, tidied for resuming.
+        With `grow`, the sweep may go on with more replicates (its runs are the first
+        replicates of the larger plan: run ids and seeds do not depend on the count)."""
         store = cls(directory)
         old = store.manifest()
-        for field in ("digest", "replicates", "runs_planned"):
+        growing = grow and manifest["replicates"] >= old.get("replicates", 0)
+        fields = ["digest"] if growing else ["digest", "replicates", "runs_planned"]
+        for field in fields:
             if old.get(field) != manifest[field]:
                 raise InputError(
                     [Problem(Path(directory) / MANIFEST, field, "the experiment (or one of "
                              "its scenario files, or --replicates) changed since this sweep "
                              "began; start a new sweep in a new directory")]
                 )  # fmt: skip
+        if growing:
+            store.update_manifest(replicates=manifest["replicates"],
+                                  runs_planned=manifest["runs_planned"])  # fmt: skip
         store._remove_uncommitted_parts()
         return store
 
@@ -109,6 +116,10 @@ class ResultStore:
             raise InputError(
                 [Problem(path, "file", f"not a sweep results directory ({error})")]
             ) from None
+
+    def update_manifest(self, **fields) -> None:
+        """Replace some fields of the manifest (written whole, atomically)."""
+        self._write_manifest(self.manifest() | fields)
 
     def _write_manifest(self, manifest: dict) -> None:
         path = self.directory / MANIFEST

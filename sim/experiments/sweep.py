@@ -148,6 +148,10 @@ def manifest_of(experiment: Experiment, replicates: int, planned: int) -> dict:
             for name, v in spec.variants.items()
         },
         "comparisons": {name: dataclasses.asdict(c) for name, c in spec.comparisons.items()},
+        "pairing": spec.pairing,
+        "multiplicity": spec.multiplicity,
+        "binary": spec.binary,
+        "design_method": spec.design.method if spec.design else "",
         "design": experiment.points,
     }
 
@@ -161,15 +165,17 @@ def sweep(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = True,
+    grow: bool = False,
 ) -> SweepResult:
-    """Run the experiment's missing runs into `directory`."""
+    """Run the experiment's missing runs into `directory`; with `grow`, a sweep resumed
+    with more replicates than it had keeps its runs (`sim.experiments.precision`)."""
     started = time.perf_counter()
     replicates = replicates or experiment.spec.replicates
     plan = experiment.plan(replicates)
     manifest = manifest_of(experiment, replicates, len(plan))
     with _executor(workers, scheduler) as execute:
         if resume and ResultStore.holds_sweep(directory):
-            store = ResultStore.reopen(directory, manifest)
+            store = ResultStore.reopen(directory, manifest, grow=grow)
         else:
             store = ResultStore.create(directory, manifest)
         done = store.completed()

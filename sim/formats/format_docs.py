@@ -64,17 +64,21 @@ docs/experiment-format.md`). `frontline validate` checks it and every variant's 
 report DIR` writes the statistics and verdicts.
 
 Runs are (variant, design point, replicate); each run's seed is derived from `seed` by
-`numpy.random.SeedSequence(seed, spawn_key=(variant, point, replicate))`, so it does not
+`numpy.random.SeedSequence(seed, spawn_key=(variant, point, replicate))` (with
+`pairing = "common_seeds"`, the first variant's for every variant), so it does not
 depend on the order of execution, and each stored run carries the `frontline run`
 command that repeats it alone. Metric names: the standard ones of every run
 (`places.F`, `population.F`, `peak_places.F`, `manpower.F` for each ground faction F,
 `front_length_km`, `captures`, `strike_share.A.T` for air force A and target T) and
-those of the scenario's `[metrics]` table. A comparison is supported when the test's
-p < 0.05 and the bootstrap 95 % interval of the difference lies on the predicted side
-of zero, contradicted when the interval lies on the other side, inconclusive otherwise;
-with fewer than two finished runs on a side (a variant whose runs failed, a sweep stopped
-early, a metric a run cannot define) it has insufficient data, said with the counts, and
-the rest of the report is written. `frontline validate` checks, before anything runs,
+those of the scenario's `[metrics]` table. Every test is two-sided and their p-values
+are corrected together (`multiplicity`). A comparison is supported when the adjusted
+p < 0.05 and the 95 % interval of the difference lies on the predicted side of zero,
+contradicted when it lies on the other side, equivalent when two one-sided tests put
+the difference within +-`sesoi`, no response when the metric is the same in every run
+of both arms (pair by pair with common seeds), inconclusive otherwise; with fewer than
+two finished runs on a side (a variant whose runs failed, a sweep stopped early, a
+metric a run cannot define) it has insufficient data, said with the counts, and the
+rest of the report is written. `frontline validate` checks, before anything runs,
 every design value against each variant's scenario (both ends of a range, each grid
 value), the recorded metric names against those the variants' runs produce, and that the
 compared metrics are recorded.

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from sim.experiments.experiment import load_experiment
 from sim.experiments.sweep import sweep
@@ -117,11 +118,16 @@ def test_compare_opens_results_and_replays_a_run(page, results, artifacts, keep_
     assert page.locator("svg.fl-fan").count() == 3
     assert page.locator("svg.fl-strip").count() == 3
     assert page.locator("svg.fl-capture-map circle, svg.fl-capture-map rect").count() > 0
+    assert page.locator("svg.fl-capture-map .fl-colour-scale").count() == 1
+    assert "minus historical" in page.locator("svg.fl-capture-map").text_content()
+    assert page.locator(".fl-claims li").count() == 1  # one line for quick's hypothesis
+    assert "adjusted" in page.locator(".fl-rule").inner_text()
     shot = artifacts / "compare.png"
     page.screenshot(path=shot)
     keep_for_docs(shot, "dashboard-compare.png")
     page.get_by_role("button", name="Replay").nth(7).click()
     page.get_by_text("Replay of no_air/0/1").wait_for()
+    expect(page.get_by_text("Replay of no_air/0/1")).to_be_in_viewport()  # scrolled to it
     assert page.get_by_text("Reproduces the stored run exactly").count() == 1
     compare_tab = page.locator(".v-window-item--active")
     compare_tab.locator("svg.fl-map[data-day='0']").wait_for()
