@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from sim.formats.schema import key
+from sim.formats.schema import MAX_DAYS, MAX_SEED, key
+
+MAX_RUNS = 1_000_000  # runs in one sweep (variants x design points x replicates), at most
 
 
 @dataclasses.dataclass
@@ -69,7 +71,9 @@ class DesignSpec:
     """A design over uncertain parameters, applied to every variant alike."""
 
     method: Literal["grid", "lhs", "sobol"] = key("How points are chosen.", "lhs")
-    points: int = key("Number of points (lhs, sobol; a power of 2 for sobol).", 8, min=1)
+    points: int = key(
+        "Number of points (lhs, sobol; a power of 2 for sobol).", 8, min=1, max=MAX_RUNS
+    )
     parameters: dict[str, ParameterRange] = key("Scenario keys (dotted) and their ranges.", {})
 
 
@@ -80,9 +84,17 @@ class ExperimentSpec:
     name: str = key("Short name (default: the file name).", "")
     description: str = key("What the experiment asks, in words.", "")
     hypothesis: str = key("The claim it tests and the predicted direction.", "")
-    replicates: int = key("Runs per variant and design point.", 30, min=1)
-    seed: int = key("Master seed: every run's seed derives from it.", 0, min=0)
-    days: int | None = key("Horizon for every variant (default: each scenario's).", None, min=1)
+    replicates: int = key(
+        "Runs per variant and design point. A sweep holds at most 1,000,000 runs "
+        "(variants x design points x replicates): its plan is kept in memory.",
+        30,
+        min=1,
+        max=MAX_RUNS,
+    )
+    seed: int = key("Master seed: every run's seed derives from it.", 0, min=0, max=MAX_SEED)
+    days: int | None = key(
+        "Horizon for every variant (default: each scenario's).", None, min=1, max=MAX_DAYS
+    )
     metrics: list[str] = key(
         "Metrics recorded (default: all). Each must be one that runs of some variant "
         "produce; a strike share `strike_share.A.T` only if air force A can strike T "

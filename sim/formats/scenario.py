@@ -34,10 +34,18 @@ class Scenario:
     map: Map
     source: Path
     files: tuple[Path, ...] = ()  # the file and those it extends
+    key_files: dict[KeyPath, Path | str] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def file_of(self, path: KeyPath) -> Path | str:
+        """The file (or override source) that set the key at `path`."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.key_files:
+                return self.key_files[path[:end]]
+        return self.source
 
 
 class _Origins:
@@ -229,7 +237,8 @@ def _check_table(data: dict, path: Path, origins: _Origins) -> tuple[Scenario | 
     files = tuple(
         sorted({f for f in origins.files.values() if isinstance(f, Path) and f.is_absolute()})
     )
-    return Scenario(spec=spec, places=places, map=built_map, source=path, files=files), []
+    scenario = Scenario(spec, places, built_map, path, files, key_files=dict(origins.files))
+    return scenario, []
 
 
 def load_scenario(
@@ -252,6 +261,13 @@ def load_scenario(
     if problems:
         raise InputError(problems)
     return scenario
+
+
+def scenario_warnings(scenario: Scenario, days: int | None = None) -> list[Problem]:
+    """What a checked scenario allows but a user probably did not mean, for a run of
+    `days` days (default: the scenario's): events after the last day."""
+    late = validation.late_events(scenario.spec, days or scenario.spec.run.days)
+    return _relative([Problem(scenario.file_of(p), format_path(p), m) for p, m in late])
 
 
 def _relative(problems: list[Problem]) -> list[Problem]:
