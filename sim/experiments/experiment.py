@@ -83,6 +83,14 @@ class Experiment:
     scenarios: dict[str, Scenario]
     points: list[dict[str, Value]]
     allow_outside: bool = False  # its files may name files outside the scenario roots
+    produced: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # by variant
+
+    def metric_columns(self) -> tuple[str, ...]:
+        """The metrics its runs record: those it names, else every one a variant's runs
+        can produce (`metric_names`), in a fixed order."""
+        if self.spec.metrics:
+            return tuple(self.spec.metrics)
+        return tuple(sorted(set().union(*self.produced.values())))
 
     @property
     def baseline(self) -> str:
@@ -159,7 +167,7 @@ def check_experiment(
     _check_comparisons(spec, names, report)
     if problems:
         return None, problems
-    experiment = Experiment(spec, path, scenarios, points, allow_outside=allow_outside)
+    experiment = Experiment(spec, path, scenarios, points, allow_outside, produced=names)
     return experiment, []
 
 
