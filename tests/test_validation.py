@@ -287,7 +287,12 @@ def test_a_date_may_be_given_as_text(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "where", "expected"),
     [
-        ("reserve = 1000", "reserve = -5", "factions.blue.reserve", "must be between 0 and 10000000, got -5"),
+        (
+            "reserve = 1000",
+            "reserve = -5",
+            "factions.blue.reserve",
+            "must be between 0 and 10000000, got -5",
+        ),
         (
             "forces = { Bravo = 400 }",
             "forces = { Bravo = -400 }",

@@ -43,12 +43,17 @@ class StorageError(InputError):
     problem of the `--out` folder."""
 
     def __init__(self, directory: Path, error: OSError, action: str):
-        reason = error.strerror or str(error)
+        reason = _reason(error)
         message = (
             f"cannot {action} ({reason}); nothing half-written is left and the runs stored "
             "before are intact: make room (or make it writable) and continue with --resume"
         )
         super().__init__([Problem(directory, "--out", message)])
+
+
+def _reason(error: OSError) -> str:
+    """The system's words for an I/O error (pyarrow's own text is longer)."""
+    return os.strerror(error.errno) if error.errno else str(error)
 
 
 def code_version() -> str:
@@ -125,7 +130,10 @@ class ResultStore:
                              "its scenario files, or --replicates) changed since this sweep "
                              "began; start a new sweep in a new directory")]
                 )  # fmt: skip
-        store._remove_uncommitted_parts()
+        try:
+            store._remove_uncommitted_parts()
+        except OSError as error:
+            raise StorageError(store.directory, error, "tidy the results folder") from None
         return store
 
     def check_code_version(self, version: str) -> None:

@@ -14,6 +14,7 @@ stops the sweep with one message, nothing half-written.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime as dt
@@ -314,9 +315,11 @@ def _store_runs(
 
 
 def _write(batch: list[RunOutput], store: ResultStore, schema: pa.Schema, bar: tqdm) -> int:
-    """Store one batch; return how many of its runs failed."""
-    store.append(*_frames(batch, schema))
-    bar.update(len(batch))
+    """Store finished runs, BATCH_RUNS to a part at most; return how many failed."""
+    for start in range(0, len(batch), BATCH_RUNS):
+        part = batch[start : start + BATCH_RUNS]
+        store.append(*_frames(part, schema))
+        bar.update(len(part))
     return sum(output.row["status"] != "ok" for output in batch)
 
 
@@ -340,9 +343,17 @@ def _executor(
 
 
 def _serially(tasks: list[RunTask]) -> Iterator[list[RunOutput]]:
-    """Run in this process, one after the other."""
-    for task in tasks:
-        yield [run_one(task)]
+    """Run in this process, one after the other (in a thread, so that finished runs are
+    written while a long one is under way)."""
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="frontline-run") as pool:
+        for task in tasks:
+            running = pool.submit(run_one, task)
+            while True:
+                try:
+                    yield [running.result(timeout=HEARTBEAT_SECONDS)]
+                    break
+                except concurrent.futures.TimeoutError:
+                    yield []
 
 
 def _on_processes(tasks: list[RunTask], workers: int) -> Iterator[list[RunOutput]]:

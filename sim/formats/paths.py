@@ -99,6 +99,8 @@ def check_writable_folder(folder: Path) -> str | None:
         existing = existing.parent
     if not existing.is_dir():
         return f"cannot be created: {existing} is a file, not a folder"
+    if os.statvfs(existing).f_flag & os.ST_RDONLY:
+        return f"cannot be written: {existing} is on a read-only file system"
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"cannot be written: no permission to write in {existing}"
     return None
