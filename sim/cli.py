@@ -159,7 +159,7 @@ def _run(args: argparse.Namespace) -> int:
     assignments = args.overrides + [f"{k}={v}" for k, v in run_settings.items() if v is not None]
     scenario = load_scenario(
         args.scenario,
-        parse_overrides(assignments),
+        parse_overrides(assignments, "--set"),
         overrides_source="--set",
         allow_outside=args.allow_outside,
     )

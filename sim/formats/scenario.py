@@ -67,7 +67,9 @@ class _Origins:
         return default
 
 
-def parse_overrides(assignments: list[str] | dict[str, Any]) -> dict:
+def parse_overrides(
+    assignments: list[str] | dict[str, Any], source: Path | str = OVERRIDE_SOURCE
+) -> dict:
     """Turn `key.path=value` assignments (TOML syntax) or a {path: value} dict into a table.
 
     >>> parse_overrides(["run.days=30", 'factions.red.forces."Hill 3"=500'])
@@ -80,12 +82,12 @@ def parse_overrides(assignments: list[str] | dict[str, Any]) -> dict:
     table: dict = {}
     problems = []
     for line in lines:
-        parsed, problem = parse_toml(line, OVERRIDE_SOURCE)
+        parsed, problem = parse_toml(line, source)
         if parsed is None:
             message = (
                 f"expected `key.path = value` in TOML syntax, text in quotes ({problem.message})"
             )
-            problems.append(Problem(OVERRIDE_SOURCE, line, message))
+            problems.append(Problem(source, line, message))
         else:
             _merge(table, parsed)
     if problems:
