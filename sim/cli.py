@@ -296,9 +296,11 @@ def _article(noun: str) -> str:
 
 def _sweep(args: argparse.Namespace) -> int:
     from sim.experiments.experiment import load_experiment
+    from sim.experiments.results import ResultStore
     from sim.experiments.sweep import sweep
 
     _expect_kind(args.experiment, "experiment")
+    ResultStore.check_folder(args.out, args.resume)  # before the experiment's scenarios load
     experiment = load_experiment(args.experiment, allow_outside=args.allow_outside)
     result = sweep(
         experiment,
