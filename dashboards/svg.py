@@ -13,6 +13,8 @@ import html
 
 import numpy as np
 
+from sim.formats.map import project
+
 
 def esc(text: object) -> str:
     """Text made safe inside SVG/HTML (names come from data files, never trusted)."""
@@ -57,14 +59,10 @@ class Frame:
 
 
 def fit(coords: np.ndarray, geographic: bool, width: int, pad: int = 24, grid: bool = False):
-    """Project map coordinates into a `width`-pixel-wide image, north up.
-
-    Longitude and latitude are drawn with a cos(latitude) aspect (an equirectangular
-    projection at the map's mean latitude); x/y in km are drawn as they are.
-    """
-    x, y = coords[:, 0].astype(float), coords[:, 1].astype(float)
-    if geographic:
-        x = x * np.cos(np.radians(y.mean()))
+    """Project map coordinates into a `width`-pixel-wide image, north up, through the
+    map's one projection (`sim.formats.map.project`)."""
+    xy = project(coords, geographic)
+    x, y = xy[:, 0], xy[:, 1]
     step = _spacing(np.concatenate([x, y])) if grid else 0.0  # a grid cell, in map units
     pad = 6 if grid else pad
     x_min, y_max = x.min() - step / 2, y.max() + step / 2

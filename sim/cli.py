@@ -68,9 +68,23 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate", help="check scenario and experiment files without running them"
     )
-    validate.add_argument("files", nargs="+", type=Path, help="scenario or experiment files")
+    validate.add_argument(
+        "files", nargs="+", type=Path, help="scenario, experiment or history (.csv) files"
+    )
+    validate.add_argument(
+        "--scenario", type=Path, help="check history files against this scenario too"
+    )
     _allow_outside_option(validate)
     validate.set_defaults(command=_validate)
+
+    score = commands.add_parser("score", help="score a scenario's runs against a history file")
+    score.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    score.add_argument("history", type=Path, help="history file (CSV, docs/history-format.md)")
+    score.add_argument("--replicates", type=_positive_int, default=50, help="runs (default 50)")
+    score.add_argument("--seed", type=_non_negative_int, default=0, help="first seed (default 0)")
+    score.add_argument("--workers", type=_positive_int, help="local processes (default: all cores)")
+    score.add_argument("--out", type=Path, help="write score.txt, score.json, timeline.png here")
+    score.set_defaults(command=_score)
 
     sweep = commands.add_parser("sweep", help="run an experiment: variants x replicates")
     sweep.add_argument("experiment", type=Path, help="experiment file (TOML)")
@@ -234,7 +248,7 @@ def _write_atomically(frame, path: Path) -> None:
 def _validate(args: argparse.Namespace) -> int:
     failed = 0
     for file in args.files:
-        _, problems, warnings = _check_file(file, args.allow_outside)
+        _, problems, warnings = _check_file(file, args.allow_outside, args.scenario)
         if problems:
             failed += 1
             _print_problems(problems, file)
@@ -246,18 +260,20 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _check_file(file: Path, allow_outside: bool) -> tuple[object, list[Problem], list[Problem]]:
-    """Check a scenario or an experiment file, whichever it is; return it, its problems
-    and its warnings."""
+def _check_file(
+    file: Path, allow_outside: bool, scenario: Path | None = None
+) -> tuple[object, list[Problem], list[Problem]]:
+    """Check a scenario, an experiment or a history file, whichever it is (a history file
+    also against `scenario`, when given); return it, its problems and its warnings."""
     from sim.formats.kinds import file_kind
 
     kind = file_kind(file)
+    if kind == "history":
+        return *_check_history(file, scenario), []
     if kind == "experiment":
         from sim.experiments.experiment import check_experiment
 
         return *check_experiment(file, allow_outside=allow_outside), []
-    if kind != "scenario":
-        return None, [_kind_problem(file, kind, "scenario or experiment")], []
     from sim.formats.scenario import check_scenario, scenario_warnings
 
     scenario, problems = check_scenario(file, allow_outside=allow_outside)
@@ -276,6 +292,7 @@ def _expect_kind(file: Path, expected: str) -> None:
 KIND_COMMANDS = {
     "scenario": "frontline run {file}",
     "experiment": "frontline sweep {file} --out DIR",
+    "history": "frontline score SCENARIO {file}",
 }
 
 
@@ -292,6 +309,33 @@ def _kind_problem(file: Path, kind: str, expected: str) -> Problem:
 
 def _article(noun: str) -> str:
     return "an" if noun[0] in "aeiou" else "a"
+
+
+def _check_history(file: Path, scenario_path: Path | None) -> tuple[object, list[Problem]]:
+    from sim.formats.history import check_history, check_history_against
+
+    history, problems = check_history(file)
+    if history is None or problems or scenario_path is None:
+        return history, problems
+    from sim.formats.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    run = scenario.spec.run
+    names, factions = set(scenario.map.names), set(scenario.spec.factions)
+    return history, check_history_against(history, names, factions, run.start_date, run.days)
+
+
+def _score(args: argparse.Namespace) -> int:
+    from sim.experiments.score import format_score, score_scenario, write_score
+
+    score = score_scenario(
+        args.scenario, args.history, args.replicates, first_seed=args.seed, workers=args.workers
+    )
+    print(format_score(score))
+    if args.out is not None:
+        paths = write_score(score, args.out)
+        print("\n" + "\n".join(f"{name}: {path}" for name, path in paths.items()))
+    return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -441,6 +441,10 @@ def test_sweep_given_a_scenario_says_so(here, capsys, no_model_runs):
     )  # fmt: skip
 
 
-def test_validate_given_a_history_file_says_so(here, capsys):
+def test_run_given_a_history_file_says_so(here, capsys, no_model_runs):
     (here / "history.csv").write_text("date,place,faction\n")
-    refused(capsys, here, ["validate", "history.csv"], "history.csv: file: is a history file")
+    refused(
+        capsys, here, ["run", "history.csv"],
+        "history.csv: file: is a history file, not a scenario file: run it with "
+        "`frontline score SCENARIO history.csv`",
+    )  # fmt: skip

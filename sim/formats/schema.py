@@ -13,7 +13,9 @@ import datetime as dt
 from typing import Any, Literal
 
 Relation = Literal["enemy", "allied", "neutral"]
-PlaceKind = Literal["city", "town", "village", "airbase", "oilfield", "crossing", "cell"]
+PlaceKind = Literal[
+    "city", "town", "village", "airbase", "base", "oilfield", "gasfield", "dam", "crossing", "cell"
+]
 PlaceTag = Literal["vital", "symbolic", "supply_source"]
 
 # Bounds of physical sense: a value beyond them is a typo, and would overflow the model's
@@ -273,6 +275,13 @@ class AirSpec:
         min=0,
         max=MAX_WEIGHT,
     )
+    focus_weight: float = key(
+        "Multiplier of a place's weight as a target when orders focus the air effort on it "
+        "(`air_focus` of a player's or a Python doctrine's orders).",
+        5.0,
+        min=1,
+        max=MAX_WEIGHT,
+    )
 
 
 @dataclasses.dataclass
@@ -344,6 +353,13 @@ class EventSpec:
     relations: dict[str, Relation] = key(
         "New relations of `faction` to others, both ways (e.g. a ceasefire).", {}
     )
+
+
+def event_day(spec: EventSpec, start_date: dt.date | None) -> int:
+    """The model day of an event given by `day` or by `date`."""
+    if spec.day is not None:
+        return spec.day
+    return (spec.date - start_date).days
 
 
 @dataclasses.dataclass
