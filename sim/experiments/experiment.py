@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.experiments.design import Value, design_points, is_whole_number, key_parts, key_value
 from sim.formats.experiment import MAX_RUNS, DesignSpec, ExperimentSpec
+from sim.formats.input_files import read_toml
 from sim.formats.paths import OutsideRootsError, outside_message, scenario_roots
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import (
@@ -33,7 +34,6 @@ from sim.formats.scenario import (
     check_scenario,
     parse_overrides,
 )
-from sim.formats.toml_files import read_toml
 from sim.formats.typed_tables import (
     KeyPath,
     Report,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from sim.formats.toml_files import read_toml
+from sim.formats.input_files import read_toml
 
 FileKind = Literal["scenario", "experiment", "history"]
 HISTORY_SUFFIXES = (".csv",)

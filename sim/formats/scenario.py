@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from sim.formats import validation
+from sim.formats.input_files import parse_toml, read_toml
 from sim.formats.map import Map
 from sim.formats.overrides import unknown_names
 from sim.formats.paths import OutsideRootsError, confine, outside_message, scenario_roots
 from sim.formats.problems import InputError, Problem
 from sim.formats.schema import PlaceSpec, ScenarioSpec
-from sim.formats.toml_files import parse_toml, read_toml
 from sim.formats.typed_tables import MISSING_KEY, KeyPath, format_path, from_table, toml_value
 
 OVERRIDE_SOURCE = Path("<override>")

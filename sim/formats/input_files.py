@@ -1,6 +1,7 @@
-"""Read a TOML input file, turning every way it can be unreadable into one `Problem`.
+"""Read an input file (TOML, or the text of a CSV), turning every way it can be
+unreadable into one `Problem`.
 
-Scenario and experiment files come from anywhere (a class, an e-mail, a download): a
+Scenario, experiment and history files come from anywhere (a class, an e-mail, a download): a
 file may be missing, a folder, a device that never ends, binary, UTF-16, nested
 thousands deep or cut off in the middle of a string. Each of these is reported with
 the file and, where there is one, the line; nothing here raises but a bug.
