@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -168,7 +167,7 @@ def _serve(connection, function: Callable, parent: int) -> None:
 def _die_with_parent(parent: int) -> None:
     """Make sure this process ends when process `parent` does."""
     if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this process: libc is loaded
         if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
             if os.getppid() != parent:  # it died before prctl took effect
                 os._exit(1)
