@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         _print_problems(error.problems)
         return 1
+    except KeyboardInterrupt:  # Ctrl+C: what finished is saved (a sweep resumes)
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:

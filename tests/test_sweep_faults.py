@@ -89,14 +89,16 @@ def slow(task):
     time.sleep(0.05)
     return real(task)
 s.run_one = slow
-s.sweep(load_experiment(sys.argv[1]), sys.argv[2], workers=2, progress=False)
+s.sweep(load_experiment(sys.argv[1]), sys.argv[2], workers=2, progress=True)
 """
 
 
 def start_slow_sweep(experiment: Path, out: Path) -> subprocess.Popen:
-    """A sweep in a process of its own, each run slowed to 50 ms, on 2 workers."""
+    """A sweep in a process of its own (with its progress bar, as on the command line),
+    each run slowed to 50 ms, on 2 workers; what it prints goes to OUT.log."""
     command = [sys.executable, "-c", SLOW_SWEEP, str(experiment), str(out)]
-    return subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    log = out.with_suffix(".log").open("w")
+    return subprocess.Popen(command, cwd=ROOT, stderr=log, stdout=log)
 
 
 def wait_for(condition, seconds: float, what: str):
@@ -133,8 +135,7 @@ def test_a_worker_killed_from_outside_mid_sweep(long_reference, tmp_path):
     wait_for(lambda: list((out / "runs").glob("part-*.parquet")), 60, "a first stored part")
     workers = wait_for(lambda: parent.children(), 10, "the workers")
     workers[0].kill()
-    _, errors = sweeping.communicate(timeout=120)
-    assert sweeping.returncode == 0, errors
+    assert sweeping.wait(timeout=120) == 0, out.with_suffix(".log").read_text()
     assert len(ResultStore(out).completed()) == 80, "every run stored once"
     assert_same_results(serial, out)
 

@@ -8,8 +8,9 @@ tasks again. A task that has killed `MAX_ATTEMPTS` workers is given up, and repo
 through `lost(task, exitcode)`, so that one poisonous run cannot stall a sweep.
 
 Workers die with the process that started them: on Linux the kernel kills them when
-their parent dies (`prctl(PR_SET_PDEATHSIG)`), elsewhere a thread in each worker watches
-its parent. They ignore Ctrl+C, which the parent handles by stopping them. The pool uses
+their parent dies (`prctl(PR_SET_PDEATHSIG)`; strictly, when the thread that started them
+ends, and a pool is used and stopped in one thread), elsewhere a thread in each worker
+watches its parent. They ignore Ctrl+C, which the parent handles by stopping them. The pool uses
 pipes only (no semaphores or shared memory), so it starts no resource tracker.
 """
 
