@@ -312,6 +312,21 @@ def test_a_withdrawal_that_can_never_be_drawn(here, capsys):
     assert main(["validate", "drain.toml"]) == 0
 
 
+def test_an_uncertain_withdrawal_that_can_never_be_drawn(here, capsys):
+    drain = (
+        "\n[events.drain]\nday = { dist = 'uniform', low = 1, high = 5 }\nfaction = 'blue'\n"
+        "add_reserve = { dist = 'uniform', low = -9000, high = -8000 }\n"
+    )
+    (here / "drain.toml").write_text(TINY + drain)
+    refused(
+        capsys,
+        here,
+        ["validate", "drain.toml"],
+        "drain.toml: events.drain.add_reserve: withdraws 8,000 fighters, but 'blue' can have "
+        "at most 1,500 by day 5",
+    )
+
+
 @pytest.mark.parametrize(
     ("assignment", "where", "what"),
     [
@@ -421,6 +436,10 @@ def test_events_after_the_horizon_are_warned_about(here, capsys):
     assert warning in capsys.readouterr().err
     assert main(["run", "late.toml", "--days", "30"]) == 0
     assert "after the run's last day (30)" in capsys.readouterr().err
+    uncertain = late.replace("day = 400", "day = { dist = 'uniform', low = 400, high = 500 }")
+    (here / "late.toml").write_text(TINY + uncertain)
+    assert main(["validate", "late.toml"]) == 0
+    assert "events.late: happens on day 400 or later, after" in capsys.readouterr().err
 
 
 # --- the kind of a file -----------------------------------------------------------------

@@ -55,6 +55,13 @@ ELSEWHERE = [
     "../syria/base_2015.toml",
     "map.toml",
 ]
+DISTRIBUTIONS = [  # uncertain numbers (sim.formats.uncertainty), sound and not
+    {"dist": "uniform", "low": 0, "high": 1e9},
+    {"dist": "normal", "mean": 0.5, "sd": 0.1},
+    {"dist": "choice", "values": [1, 2], "weights": [0.5]},
+    {"dist": "triangular", "low": 1, "mode": 0, "high": 2},
+    {"dist": "gamma"},
+]
 ODD_NUMBERS = [0, -1, 1, 0.5, -0.0, 1e308, -1e308, 5e-324, 2**63, 10**7 + 1, 100_001]
 SPLICES = ['"', "'''", "[", "{", "\n[x", "=", "\0", "\\"]  # syntax that breaks a file
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -116,7 +123,8 @@ def scalars(names: list[str]) -> st.SearchStrategy:
 def values(names: list[str]) -> st.SearchStrategy:
     leaf = scalars(names)
     keys = st.one_of(st.text(max_size=8), st.sampled_from(names or ["x"]))
-    return st.one_of(leaf, st.lists(leaf, max_size=3), st.dictionaries(keys, leaf, max_size=3))
+    tables = st.one_of(st.dictionaries(keys, leaf, max_size=3), st.sampled_from(DISTRIBUTIONS))
+    return st.one_of(leaf, st.lists(leaf, max_size=3), tables)
 
 
 @st.composite

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 Relation = Literal["enemy", "allied", "neutral"]
 PlaceKind = Literal[
@@ -38,9 +38,13 @@ def key(
     min: float | None = None,
     max: float | None = None,
     toml_name: str | None = None,
+    fixed: bool = False,
 ) -> Any:
-    """Declare one key of a table: its documentation, default and allowed range."""
+    """Declare one key of a table: its documentation, default and allowed range. In a
+    table that allows uncertain numbers (`UNCERTAIN`), a `fixed` number may not be given
+    as a distribution (`sim.formats.uncertainty`)."""
     metadata = {"doc": doc, "unit": unit, "min": min, "max": max, "toml_name": toml_name}
+    metadata["fixed"] = fixed
     if isinstance(default, list | dict):
         return dataclasses.field(default_factory=type(default), metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -70,13 +74,15 @@ class RunSpec:
 class PlaceSpec:
     """A named place: a node of the map. Give `lat`/`lon` or `x`/`y`."""
 
-    lat: float | None = key("Latitude.", None, unit="degrees", min=-90, max=90)
-    lon: float | None = key("Longitude.", None, unit="degrees", min=-180, max=180)
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
+    lat: float | None = key("Latitude.", None, unit="degrees", min=-90, max=90, fixed=True)
+    lon: float | None = key("Longitude.", None, unit="degrees", min=-180, max=180, fixed=True)
     x: float | None = key(
-        "East coordinate on a teaching map.", None, unit="km", min=-MAX_KM, max=MAX_KM
+        "East coordinate on a teaching map.", None, unit="km", min=-MAX_KM, max=MAX_KM, fixed=True
     )
     y: float | None = key(
-        "North coordinate on a teaching map.", None, unit="km", min=-MAX_KM, max=MAX_KM
+        "North coordinate on a teaching map.", None, unit="km", min=-MAX_KM, max=MAX_KM, fixed=True
     )
     population: float = key(
         "Inhabitants; recruits come from them.", 0.0, unit="people", min=0, max=MAX_PEOPLE
@@ -96,6 +102,8 @@ class PlaceSpec:
 @dataclasses.dataclass
 class RoadSpec:
     """A road between two places."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     from_place: str = key("One end (a place name).", toml_name="from")
     to_place: str = key("The other end (a place name).", toml_name="to")
@@ -165,6 +173,8 @@ class MapSpec:
 class RecruitmentSpec:
     """Where a faction's new fighters come from and how fast it loses them."""
 
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
     rate: float = key(
         "Recruits per 1,000 inhabitants of the places it holds (militias: of their home "
         "region held by them or allies), per day.",
@@ -185,6 +195,8 @@ class RecruitmentSpec:
 @dataclasses.dataclass
 class DoctrineSpec:
     """How a faction decides: tempo, aggression, the odds it seeks, what it defends."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     commit: float = key(
         "Share of its reserve it sends out each day, at most.", 0.1, unit="per day", min=0, max=1
@@ -237,6 +249,8 @@ class DoctrineSpec:
 class AirSpec:
     """Air support: how many sorties, their effect, and whom and where they target."""
 
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
     sorties_per_day: float = key(
         "Sorties flown per day.", 0.0, unit="sorties/day", min=0, max=MAX_SORTIES
     )
@@ -255,7 +269,7 @@ class AirSpec:
         max=1,
     )
     targeting: dict[str, float] = key(
-        "Share of sorties by target faction; the shares sum to 1.", {}, min=0, max=1
+        "Share of sorties by target faction; the shares sum to 1.", {}, min=0, max=1, fixed=True
     )
     place_weights: dict[str, float] = key(
         "Multiplier of a place's weight as a target, by place name (default 1).",
@@ -287,6 +301,8 @@ class AirSpec:
 @dataclasses.dataclass
 class FactionSpec:
     """A faction: a Mesa agent with manpower, morale, doctrine, supply and air support."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     label: str = key("Display name (default: the faction's key).", "")
     color: str = key("Display colour, e.g. `#d62728` (default: from a palette).", "")
@@ -325,6 +341,8 @@ class FactionSpec:
 @dataclasses.dataclass
 class EventSpec:
     """A scheduled change at a date or day: a new parameter, reinforcements, a ceasefire."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     day: int | None = key("Day it happens (give `day` or `date`).", None, min=0, max=MAX_DAYS)
     date: dt.date | None = key("Date it happens (needs `run.start_date`).", None)
@@ -366,6 +384,8 @@ def event_day(spec: EventSpec, start_date: dt.date | None) -> int:
 class CombatSpec:
     """Combat parameters shared by all factions."""
 
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
     morale_weight: float = key(
         "How much morale scales fire: factor 1 + weight x (morale - 0.5).", 1.0, min=0, max=2
     )
@@ -385,6 +405,8 @@ class CombatSpec:
 @dataclasses.dataclass
 class MoraleSpec:
     """Morale parameters shared by all factions."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     loss_sensitivity: float = key(
         "Morale lost per unit of the share of a force lost in a day.", 1.0, min=0, max=100
@@ -413,6 +435,8 @@ class MoraleSpec:
 @dataclasses.dataclass
 class PlaceValueSpec:
     """How factions value places as objectives: value = base + population + tag bonuses."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     base: float = key("Value of any place.", 1.0, min=0, max=MAX_WEIGHT)
     per_10k_population: float = key("Value per 10,000 inhabitants.", 1.0, min=0, max=MAX_WEIGHT)

@@ -36,6 +36,7 @@ from sim.formats.typed_tables import (
     fields_by_key,
     type_hints,
 )
+from sim.formats.uncertainty import Distribution, expected_spec
 
 SHARE_TOLERANCE = 1e-6
 _GENERATED_NAME = re.compile(r"x(?P<x>\d+)y(?P<y>\d+)")
@@ -73,7 +74,7 @@ def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceS
     _check_withdrawals(spec, places or {}, report)
     if places is None or not sound:
         return None
-    return places, Map.build(places, roads)
+    return places, Map.build(expected_spec(places), expected_spec(roads))
 
 
 def _check_names(spec: ScenarioSpec, report: Report) -> None:
@@ -96,42 +97,55 @@ def _check_names(spec: ScenarioSpec, report: Report) -> None:
 def _check_withdrawals(spec: ScenarioSpec, places: dict[str, PlaceSpec], report: Report) -> None:
     """An event's negative `add_reserve` must be one the faction could have in reserve:
     at most its manpower on day 0, plus what earlier events gave it and what it could
-    recruit (from every inhabitant of the map) up to that day."""
-    population = sum(place.population for place in places.values())
+    recruit (from every inhabitant of the map) up to that day. Uncertain numbers count
+    at the end of their range that favours the withdrawal."""
+    population = sum(_most(place.population) for place in places.values())
     for name, event in spec.events.items():
         faction = spec.factions.get(event.faction)
-        day = _event_day(event, spec.run.start_date)
-        if not event.enabled or event.add_reserve >= 0 or faction is None or day is None:
+        days = _event_days(event, spec.run.start_date)
+        if not event.enabled or _most(event.add_reserve) >= 0 or faction is None or not days:
             continue
-        most = faction.reserve + sum(faction.forces.values())
-        most += faction.recruitment.rate / 1000 * population * day
+        day = days[1]
+        most = _most(faction.reserve) + sum(_most(v) for v in faction.forces.values())
+        most += _most(faction.recruitment.rate) / 1000 * population * day
         most += _gains_before(spec, event, day)
-        if -event.add_reserve > most:
+        if -_most(event.add_reserve) > most:
             report(
                 ("events", name, "add_reserve"),
-                f"withdraws {-event.add_reserve:,.0f} fighters, but {event.faction!r} can "
-                f"have at most {most:,.0f} by day {day}",
+                f"withdraws {-_most(event.add_reserve):,.0f} fighters, but {event.faction!r} "
+                f"can have at most {most:,.0f} by day {day}",
             )
 
 
 def _gains_before(spec: ScenarioSpec, event: EventSpec, day: int) -> float:
-    """Manpower that other enabled events give `event`'s faction on or before `day`."""
+    """Manpower that other enabled events may give `event`'s faction by `day`."""
     gained = 0.0
     for other in spec.events.values():
-        when = _event_day(other, spec.run.start_date)
+        when = _event_days(other, spec.run.start_date)
         mine = other is not event and other.enabled and other.faction == event.faction
-        if mine and when is not None and when <= day:
-            gained += max(other.add_reserve, 0.0) + sum(other.add_forces.values())
+        if mine and when and when[0] <= day:
+            gained += max(_most(other.add_reserve), 0.0)
+            gained += sum(_most(v) for v in other.add_forces.values())
     return gained
 
 
-def _event_day(event: EventSpec, start_date: dt.date | None) -> int | None:
-    """The day an event happens (day 0 if dated before the start), or None if unknown."""
+def _event_days(event: EventSpec, start_date: dt.date | None) -> tuple[float, float] | None:
+    """The earliest and latest day an event may happen (day 0 if dated before the start;
+    an uncertain day anywhere in its range), or None if unknown."""
     if event.day is not None:
-        return event.day
+        return _least(event.day), _most(event.day)
     if event.date is None or start_date is None:
         return None
-    return max((event.date - start_date).days, 0)
+    day = max((event.date - start_date).days, 0)
+    return day, day
+
+
+def _least(value: float | Distribution) -> float:
+    return value.low if isinstance(value, Distribution) else value
+
+
+def _most(value: float | Distribution) -> float:
+    return value.high if isinstance(value, Distribution) else value
 
 
 def late_events(spec: ScenarioSpec, days: int) -> list[tuple[KeyPath, str]]:
@@ -139,14 +153,11 @@ def late_events(spec: ScenarioSpec, days: int) -> list[tuple[KeyPath, str]]:
     no effect (a warning, not an error: a shorter `--days` leaves out the later events)."""
     late = []
     for name, event in spec.events.items():
-        day = _event_day(event, spec.run.start_date)
-        if event.enabled and day is not None and day > days:
-            late.append(
-                (
-                    ("events", name),
-                    f"happens on day {day}, after the run's last day ({days}): no effect",
-                )
-            )
+        when = _event_days(event, spec.run.start_date)
+        if event.enabled and when and when[0] > days:
+            day = f"{when[0]:g}" if when[0] == when[1] else f"{when[0]:g} or later"
+            message = f"happens on day {day}, after the run's last day ({days}): no effect"
+            late.append((("events", name), message))
     return late
 
 
@@ -323,7 +334,8 @@ class _Context:
     def check_faction(self, name: str, faction: FactionSpec, path: KeyPath) -> None:
         if faction.home_region is not None:
             self.known_region(faction.home_region, (*path, "home_region"))
-        if faction.air_only and (faction.reserve > 0 or faction.recruitment.rate > 0):
+        recruits = may_exceed(faction.reserve, 0) or may_exceed(faction.recruitment.rate, 0)
+        if faction.air_only and recruits:
             self.report(path, "an air-only faction has no reserve and no recruitment")
         for place, _ in faction.forces.items():
             self.check_deployment(name, faction, place, (*path, "forces", place))
@@ -441,9 +453,12 @@ class _Context:
                 continue
             owner, field = target
             hint = type_hints(type(owner))[field.name]
-            converted = convert(value, hint, where, field.metadata, self.report)
+            uncertain = getattr(type(owner), "UNCERTAIN", False) and not field.metadata.get("fixed")
+            meta = {**field.metadata, "uncertain": uncertain}
+            converted = convert(value, hint, where, meta, self.report)
             if converted is not INVALID:
                 setattr(owner, field.name, converted)
+                settings[dotted] = converted  # a distribution is kept as one
                 applied.append(dotted)
         for dotted in applied:
             key = dotted.removeprefix("air.")
@@ -466,6 +481,11 @@ METRIC_NEEDS = {
     "strike_share": ("faction", "target"),
     "manpower": ("faction",),
 }
+
+
+def may_exceed(value, bound: float) -> bool:
+    """Whether a number, or some value of a distribution, exceeds `bound`."""
+    return value.high > bound if isinstance(value, Distribution) else value > bound
 
 
 def resolve_setting(faction: FactionSpec, dotted: str) -> tuple[object, dataclasses.Field] | None:

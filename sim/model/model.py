@@ -28,7 +28,9 @@ import datetime as dt
 import mesa
 import numpy as np
 
+from sim.formats.map import Map
 from sim.formats.scenario import Scenario
+from sim.formats.uncertainty import realise
 from sim.model import draws, logistics, records
 from sim.model.collector import FACTION_SERIES, DailySeries, FrontlineCollector
 from sim.model.day import advance_day, begin_day, end_day, tally_day
@@ -107,16 +109,22 @@ class FrontlineModel(mesa.Model):
         be an integer so that a run can be named and repeated by its seed.
         `faction_classes` gives some factions (by key) an agent class of your own, a
         subclass of `Faction`, e.g. one with a Python doctrine (`Faction.decide`).
+
+        Numbers the scenario gives as distributions are drawn first, from the seed's own
+        parameter stream (expected values in a deterministic run): `self.spec` is the
+        scenario as drawn, `self.drawn` the values drawn, by key path.
         """
         run = scenario.spec.run
         chosen = seed if seed is not None else rng
         self.seed = run.seed if chosen is None else int(chosen)
         super().__init__(rng=self.seed)
-        self.spec = scenario.spec
-        self.scenario_places = scenario.places
-        self.map = scenario.map
         self.days = run.days if days is None else days
         self.deterministic = run.deterministic if deterministic is None else deterministic
+        self.spec, self.drawn = realise(scenario.spec, self.seed, self.deterministic)
+        self.scenario_places, self.map = scenario.places, scenario.map
+        if any(path.startswith("map.") for path in self.drawn):  # uncertain places or roads
+            self.scenario_places = dict(self.spec.map.places)
+            self.map = Map.build(self.scenario_places, self.spec.map.roads)
         self.start_date: dt.date | None = run.start_date
         self.day = 0
         classes = _checked_classes(faction_classes or {}, self.spec.factions)
