@@ -228,7 +228,7 @@ def _check_out_file(path: Path, force: bool) -> None:
 def _write_atomically(frame, path: Path) -> None:
     """Write a table so that `path` holds either the complete file or what it held before
     (with the permissions the user's umask gives a new file)."""
-    from sim.formats.paths import output_mode
+    from sim.formats.paths import io_error_text, output_mode
 
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -241,7 +241,7 @@ def _write_atomically(frame, path: Path) -> None:
         os.chmod(temporary, output_mode())
         os.replace(temporary, path)
     except OSError as error:
-        message = f"cannot be written ({error.strerror or error}); nothing was written"
+        message = f"cannot be written ({io_error_text(error)}); nothing was written"
         raise InputError([Problem(path, "--out", message)]) from None
     finally:
         if os.path.exists(temporary):
@@ -301,13 +301,9 @@ KIND_COMMANDS = {
 
 def _kind_problem(file: Path, kind: str, expected: str) -> Problem:
     """The file is a `kind` file where an `expected` file was needed."""
-    command = KIND_COMMANDS.get(kind)
-    hint = f": run it with `{command.format(file=file)}`" if command else ""
-    return Problem(
-        file,
-        "file",
-        f"is {_article(kind)} {kind} file, not {_article(expected)} {expected} file{hint}",
-    )
+    command = KIND_COMMANDS[kind].format(file=file)
+    message = f"is {_article(kind)} {kind} file, not {_article(expected)} {expected} file"
+    return Problem(file, "file", f"{message}: run it with `{command}`")
 
 
 def _article(noun: str) -> str:

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
-from sim.formats.paths import check_writable_folder
+from sim.formats.paths import check_writable_folder, io_error_text
 from sim.formats.problems import InputError, Problem
 
 MANIFEST = "manifest.json"
@@ -43,17 +43,12 @@ class StorageError(InputError):
     problem of the `--out` folder."""
 
     def __init__(self, directory: Path, error: OSError, action: str):
-        reason = _reason(error)
+        reason = io_error_text(error)
         message = (
             f"cannot {action} ({reason}); nothing half-written is left and the runs stored "
             "before are intact: make room (or make it writable) and continue with --resume"
         )
         super().__init__([Problem(directory, "--out", message)])
-
-
-def _reason(error: OSError) -> str:
-    """The system's words for an I/O error (pyarrow's own text is longer)."""
-    return os.strerror(error.errno) if error.errno else str(error)
 
 
 def code_version() -> str:

@@ -147,18 +147,16 @@ def _parameter_type(values: list) -> pa.DataType:
 
 
 def _runs_table(batch: list[RunOutput], schema: pa.Schema) -> pa.Table:
-    """The batch's rows in the sweep's runs schema."""
+    """The batch's rows in the sweep's runs schema (a column the schema does not know,
+    a metric no variant was found to produce, is left out)."""
     text = {field.name for field in schema if field.type == pa.string()}
-    rows = [
-        {
-            name: toml_value(value)
-            if name in text and value is not None and not isinstance(value, str)
-            else value
-            for name, value in output.row.items()
-            if name in schema.names
-        }
-        for output in batch
-    ]
+
+    def cell(name: str, value: object) -> object:
+        as_text = name in text and value is not None and not isinstance(value, str)
+        return toml_value(value) if as_text else value
+
+    known = set(schema.names)
+    rows = [{n: cell(n, v) for n, v in output.row.items() if n in known} for output in batch]
     return pa.Table.from_pylist(rows, schema=schema)
 
 

@@ -106,6 +106,12 @@ def check_writable_folder(folder: Path) -> str | None:
     return None
 
 
+def io_error_text(error: OSError) -> str:
+    """The system's words for an I/O error, e.g. `No space left on device` (pyarrow's own
+    text around them is longer)."""
+    return os.strerror(error.errno) if error.errno else str(error)
+
+
 def output_mode() -> int:
     """The permissions of a new file under the user's umask (0o644 under umask 022)."""
     return 0o666 & ~_umask()
