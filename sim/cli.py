@@ -12,15 +12,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from sim.formats.experiment import MAX_RUNS
 from sim.formats.problems import InputError, Problem
+from sim.formats.schema import MAX_DAYS
 
 TIMESERIES_FORMATS = (".parquet", ".csv")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -35,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         _print_problems(error.problems)
         return 1
+    except KeyboardInterrupt:  # Ctrl+C: what finished is saved (a sweep resumes)
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run one scenario and summarise the outcome")
     run.add_argument("scenario", type=Path, help="scenario file (TOML)")
-    run.add_argument("--days", type=_positive_int, help="horizon in days (default: the file's)")
+    run.add_argument("--days", type=_days, help="horizon in days (default: the file's)")
     run.add_argument("--seed", type=_non_negative_int, help="random seed (default: the file's)")
     run.add_argument(
         "--set",
@@ -56,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
         help='override a scenario key, TOML syntax, e.g. --set "factions.blue.reserve=8000"',
     )
     run.add_argument("--out", type=Path, help="write the daily time series (.parquet or .csv)")
+    run.add_argument("--force", action="store_true", help="replace an existing --out file")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _allow_outside_option(run)
     run.set_defaults(command=_run)
 
     validate = commands.add_parser(
@@ -68,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--scenario", type=Path, help="check history files against this scenario too"
     )
+    _allow_outside_option(validate)
     validate.set_defaults(command=_validate)
 
     score = commands.add_parser("score", help="score a scenario's runs against a history file")
@@ -82,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="run an experiment: variants x replicates")
     sweep.add_argument("experiment", type=Path, help="experiment file (TOML)")
     sweep.add_argument("--out", type=Path, required=True, help="results directory")
-    sweep.add_argument("--replicates", type=_positive_int, help="runs per variant and point")
+    sweep.add_argument("--replicates", type=_replicates, help="runs per variant and point")
     sweep.add_argument("--workers", type=_positive_int, help="local processes (default: all cores)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:port")
     sweep.add_argument(
@@ -99,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
         "by itself; else batches of 10 up to 200)",
     )
     sweep.add_argument("--no-report", action="store_true", help="do not write the report")
+    _allow_outside_option(sweep)
     sweep.set_defaults(command=_sweep)
 
     report = commands.add_parser("report", help="statistics, plots and verdicts of a sweep")
@@ -113,11 +124,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _allow_outside_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let files name files outside their folder and the project's scenarios/ and "
+        "experiments/ (extends, a variant's scenario)",
+    )
+
+
 def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _at_most(limit: int) -> Callable[[str], int]:
+    """A positive whole number up to `limit` (an argparse type)."""
+
+    def parse(text: str) -> int:
+        value = _positive_int(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"must be at most {limit}, got {value}")
+        return value
+
+    return parse
+
+
+_days = _at_most(MAX_DAYS)
+_replicates = _at_most(MAX_RUNS)
 
 
 def _port(text: str) -> int:
@@ -138,30 +174,69 @@ def _non_negative_int(text: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.formats.scenario import load_scenario, parse_overrides
+    from sim.formats.scenario import load_scenario, parse_overrides, scenario_warnings
+
+    _expect_kind(args.scenario, "scenario")
+    if args.out is not None:
+        _check_out_file(args.out, args.force)
+    run_settings = {"run.days": args.days, "run.seed": args.seed}  # checked like the file's
+    assignments = args.overrides + [f"{k}={v}" for k, v in run_settings.items() if v is not None]
+    scenario = load_scenario(
+        args.scenario,
+        parse_overrides(assignments, "--set"),
+        overrides_source="--set",
+        allow_outside=args.allow_outside,
+    )
+    _print_warnings(scenario_warnings(scenario))
+
     from sim.model.model import FrontlineModel
     from sim.outcomes.summary import format_summary, summary, timeseries
 
-    if args.out is not None and args.out.suffix.lower() not in TIMESERIES_FORMATS:
-        problem = Problem(args.out, "--out", f"use a {' or '.join(TIMESERIES_FORMATS)} file name")
-        raise InputError([problem])
-    run_settings = {"run.days": args.days, "run.seed": args.seed}  # checked like the file's
-    assignments = args.overrides + [f"{k}={v}" for k, v in run_settings.items() if v is not None]
-    scenario = load_scenario(args.scenario, parse_overrides(assignments))
     model = FrontlineModel(scenario)
     model.run_model()
     result = summary(model)
     if args.out is not None:
         _write_atomically(timeseries(model), args.out)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(strict_json(result))
     else:
         print(format_summary(result, list(scenario.spec.metrics)))
     return 0
 
 
+def strict_json(value: object) -> str:
+    """`value` as standard JSON: a NaN or infinite number (which JSON cannot hold, and
+    `json.dumps` would write as `NaN` or `Infinity`) becomes null."""
+    return json.dumps(_finite(value), indent=2, allow_nan=False)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _check_out_file(path: Path, force: bool) -> None:
+    """Refuse a bad --out before anything is computed."""
+    from sim.formats.paths import check_output_file
+
+    if path.suffix.lower() not in TIMESERIES_FORMATS:
+        problem = Problem(path, "--out", f"use a {' or '.join(TIMESERIES_FORMATS)} file name")
+        raise InputError([problem])
+    refused = check_output_file(path, force=force)
+    if refused:
+        raise InputError([Problem(path, "--out", refused)])
+
+
 def _write_atomically(frame, path: Path) -> None:
-    """Write a table so that `path` holds either the complete file or what it held before."""
+    """Write a table so that `path` holds either the complete file or what it held before
+    (with the permissions the user's umask gives a new file)."""
+    from sim.formats.paths import io_error_text, output_mode
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
@@ -170,7 +245,11 @@ def _write_atomically(frame, path: Path) -> None:
             frame.to_parquet(temporary, index=False)
         else:
             frame.to_csv(temporary, index=False)
+        os.chmod(temporary, output_mode())
         os.replace(temporary, path)
+    except OSError as error:
+        message = f"cannot be written ({io_error_text(error)}); nothing was written"
+        raise InputError([Problem(path, "--out", message)]) from None
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -179,32 +258,63 @@ def _write_atomically(frame, path: Path) -> None:
 def _validate(args: argparse.Namespace) -> int:
     failed = 0
     for file in args.files:
-        _, problems = _check_file(file, args.scenario)
+        _, problems, warnings = _check_file(file, args.allow_outside, args.scenario)
         if problems:
             failed += 1
             _print_problems(problems, file)
         else:
+            _print_warnings(warnings)
             print(f"{file}: ok")
     if len(args.files) > 1:
         print(f"{len(args.files) - failed} of {len(args.files)} files valid")
     return 1 if failed else 0
 
 
-def _check_file(file: Path, scenario: Path | None = None) -> tuple[object, list[Problem]]:
+def _check_file(
+    file: Path, allow_outside: bool, scenario: Path | None = None
+) -> tuple[object, list[Problem], list[Problem]]:
     """Check a scenario, an experiment or a history file, whichever it is (a history file
-    also against `scenario`, when given)."""
+    also against `scenario`, when given); return it, its problems and its warnings."""
     from sim.formats.kinds import file_kind
 
     kind = file_kind(file)
     if kind == "history":
-        return _check_history(file, scenario)
+        return *_check_history(file, scenario), []
     if kind == "experiment":
         from sim.experiments.experiment import check_experiment
 
-        return check_experiment(file)
-    from sim.formats.scenario import check_scenario
+        return *check_experiment(file, allow_outside=allow_outside), []
+    from sim.formats.scenario import check_scenario, scenario_warnings
 
-    return check_scenario(file)
+    scenario, problems = check_scenario(file, allow_outside=allow_outside)
+    return scenario, problems, [] if scenario is None else scenario_warnings(scenario)
+
+
+def _expect_kind(file: Path, expected: str) -> None:
+    """Refuse a file of another kind than the command takes, saying what it is."""
+    from sim.formats.kinds import file_kind
+
+    kind = file_kind(file)
+    if kind != expected:
+        raise InputError([_kind_problem(file, kind, expected)])
+
+
+KIND_COMMANDS = {
+    "scenario": "frontline run {file}",
+    "experiment": "frontline sweep {file} --out DIR",
+    "history": "frontline score SCENARIO {file}",
+}
+
+
+def _kind_problem(file: Path, kind: str, expected: str) -> Problem:
+    """The file is a `kind` file where an `expected` file was needed."""
+    command = KIND_COMMANDS[kind].format(file=file)
+    message = f"is {_article(kind)} {kind} file, not {_article(expected)} {expected} file"
+    return Problem(file, "file", f"{message}: run it with `{command}`")
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
 
 
 def _check_history(file: Path, scenario_path: Path | None) -> tuple[object, list[Problem]]:
@@ -236,9 +346,12 @@ def _score(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from sim.experiments.experiment import load_experiment
+    from sim.experiments.results import ResultStore
     from sim.experiments.sweep import sweep
 
-    experiment = load_experiment(args.experiment)
+    _expect_kind(args.experiment, "experiment")
+    ResultStore.check_folder(args.out, args.resume)  # before the experiment's scenarios load
+    experiment = load_experiment(args.experiment, allow_outside=args.allow_outside)
     if args.precision or experiment.spec.precision is not None:
         return _sweep_to_precision(experiment, args)
     result = sweep(
@@ -323,6 +436,12 @@ def _dashboard(args: argparse.Namespace) -> int:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    """Print what is allowed but probably not meant, to stderr (the run goes on)."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _print_problems(problems: list[Problem], source: Path | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import secrets
 
 import pytest
 
@@ -11,6 +12,14 @@ from sim.formats.scenario import scenario_from_table
 from sim.model.model import FrontlineModel
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+# The seed of the fuzz test (tests/test_fuzz.py), printed in the header of every test run:
+# FRONTLINE_FUZZ_SEED=<seed> python -m pytest tests/test_fuzz.py replays a failure.
+FUZZ_SEED = int(os.environ.get("FRONTLINE_FUZZ_SEED") or secrets.randbelow(2**32))
+
+
+def pytest_report_header(config) -> str:
+    return f"fuzz seed: {FUZZ_SEED} (replay: FRONTLINE_FUZZ_SEED={FUZZ_SEED})"
 
 
 def duel_table(

@@ -109,7 +109,7 @@ def test_validate_bad_file_lists_every_problem_on_stderr(in_tmp, capsys):
     assert captured.out == ""
     lines = captured.err.splitlines()
     assert lines[0] == "bad.toml: 2 problems"
-    assert "  bad.toml: factions.blue.reserve: must be at least 0, got -5" in lines
+    assert "  bad.toml: factions.blue.reserve: must be between 0 and 10000000, got -5" in lines
     assert (
         "  bad.toml: factions.red.forces.Bravoo: unknown place 'Bravoo' (did you mean 'Bravo'?)"
         in lines
@@ -158,7 +158,7 @@ def test_validate_blames_the_base_but_heads_with_the_file_given(in_tmp, capsys):
     assert main(["validate", "child.toml"]) == 1
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "child.toml: 2 problems"
-    assert "  base.toml: factions.red.reserve: must be at least 0, got -800" in lines
+    assert "  base.toml: factions.red.reserve: must be between 0 and 10000000, got -800" in lines
     assert "  child.toml: factions.blue.morale: must be between 0 and 1, got 7" in lines
 
 
@@ -169,7 +169,7 @@ def test_run_bad_file_exits_1_and_writes_nothing(in_tmp, capsys, no_model_runs):
     bad_scenario(in_tmp)
     assert main(["run", "bad.toml", "--out", "result.csv"]) == 1
     captured = capsys.readouterr()
-    assert "bad.toml: factions.blue.reserve: must be at least 0" in captured.err
+    assert "bad.toml: factions.blue.reserve: must be between 0 and 10000000" in captured.err
     assert "factions.red.forces.Bravoo" in captured.err
     assert captured.out == ""
     assert sorted(p.name for p in in_tmp.iterdir()) == ["bad.toml"]
@@ -188,24 +188,23 @@ def test_run_bad_file_leaves_an_existing_result_alone(in_tmp, capsys, no_model_r
 
 def test_run_with_bad_set_exits_1(in_tmp, capsys, no_model_runs):
     sentinel = write(in_tmp, "result.csv", "earlier result\n")
-    assert (
-        main(["run", str(VALLEY), "--set", "factions.blue.label=Blue", "--out", "result.csv"]) == 1
-    )
+    bad_set = ["--set", "factions.blue.label=Blue"]
+    assert main(["run", str(VALLEY), *bad_set, "--out", "result.csv", "--force"]) == 1
     err = capsys.readouterr().err
-    assert "<override>: factions.blue.label=Blue: expected `key.path = value`" in err
+    assert "--set: factions.blue.label=Blue: expected `key.path = value`" in err
     assert sentinel.read_text() == "earlier result\n"
 
 
 def test_run_with_set_of_unknown_key_suggests_the_closest(capsys, no_model_runs):
     assert main(["run", str(VALLEY), "--set", "factions.blue.reserv=100"]) == 1
     err = capsys.readouterr().err
-    assert "<override>: factions.blue.reserv: unknown key (did you mean 'reserve'?)" in err
+    assert "--set: factions.blue.reserv: unknown key (did you mean 'reserve'?)" in err
 
 
 def test_run_with_set_out_of_range(capsys, no_model_runs):
     assert main(["run", str(VALLEY), "--set", "factions.red.morale=1.5"]) == 1
     err = capsys.readouterr().err
-    assert "<override>: factions.red.morale: must be between 0 and 1, got 1.5" in err
+    assert "--set: factions.red.morale: must be between 0 and 1, got 1.5" in err
 
 
 @pytest.mark.parametrize("out", ["x.txt", "x.json", "x"])
@@ -309,10 +308,10 @@ def test_different_seeds_give_different_outcomes(capsys):
 
 
 def test_days_beyond_the_schema_limit_are_refused_before_running(capsys, no_model_runs):
-    assert main(["run", str(VALLEY), "--days", "200000"]) == 1
-    assert "<override>: run.days: must be between 1 and 100000, got 200000" in (
-        capsys.readouterr().err
-    )
+    with pytest.raises(SystemExit) as exit:
+        main(["run", str(VALLEY), "--days", "200000"])
+    assert exit.value.code == 2
+    assert "argument --days: must be at most 100000, got 200000" in capsys.readouterr().err
 
 
 def check_timeseries(frame: pd.DataFrame, days: int) -> None:
@@ -336,9 +335,12 @@ def test_run_writes_csv_and_parquet(in_tmp, capsys):
     assert leftovers == []
 
 
-def test_run_replaces_an_earlier_result(in_tmp, capsys):
+def test_run_replaces_an_earlier_result_only_with_force(in_tmp, capsys, monkeypatch):
     write(in_tmp, "series.csv", "earlier result\n")
-    assert main(["run", str(VALLEY), "--days", "5", "--out", "series.csv"]) == 0
+    assert main(["run", str(VALLEY), "--days", "5", "--out", "series.csv"]) == 1
+    assert "series.csv: --out: exists: pass --force to replace it" in capsys.readouterr().err
+    assert (in_tmp / "series.csv").read_text() == "earlier result\n"
+    assert main(["run", str(VALLEY), "--days", "5", "--out", "series.csv", "--force"]) == 0
     check_timeseries(pd.read_csv(in_tmp / "series.csv"), 5)
 
 
@@ -366,4 +368,4 @@ def test_python_dash_m_sim(in_tmp):
     assert done.returncode == 1
     assert f"{VALLEY}: ok" in done.stdout
     assert "1 of 2 files valid" in done.stdout
-    assert "bad.toml: factions.blue.reserve: must be at least 0, got -5" in done.stderr
+    assert "bad.toml: factions.blue.reserve: must be between 0 and 10000000, got -5" in done.stderr

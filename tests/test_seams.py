@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ROOT
 from numba import njit
 
 from sim.formats.scenario import load_scenario
@@ -14,6 +13,7 @@ from sim.model import records
 from sim.model.doctrine import Orders
 from sim.model.factions import Faction
 from sim.model.model import FACTION_SERIES, FrontlineModel
+from tests.conftest import ROOT
 
 BASE = ROOT / "scenarios" / "syria" / "base_2015.toml"
 

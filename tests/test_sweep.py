@@ -270,10 +270,10 @@ def test_bad_experiment_files_name_file_and_key(tmp_path):
         load_experiment(path)
     message = str(error.value)
     for expected in (
-        "experiment.toml: replicates: must be at least 1, got -1",
+        "experiment.toml: replicates: must be between 1 and 1000000, got -1",
         "experiment.toml: replicas: unknown key (did you mean 'replicates'?)",
         "experiment.toml: comparisons.bad.variant: unknown variant 'nope'",
         "experiment.toml: comparisons.bad.expect: must be one of 'greater', 'less', 'different'",
-        "variants.no_air: <override>: factions.blue.air.sortis: unknown key",
+        "variants.no_air.set: factions.blue.air.sortis: unknown key",
     ):
         assert expected in message

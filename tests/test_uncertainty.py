@@ -7,13 +7,13 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import ROOT, duel_table
 
 from sim.formats.problems import InputError
 from sim.formats.scenario import load_scenario, scenario_from_table
 from sim.formats.uncertainty import Distribution
 from sim.model.model import FrontlineModel
 from sim.outcomes.summary import summary
+from tests.conftest import ROOT, duel_table
 
 VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"
 
@@ -53,7 +53,7 @@ def problems_of(tmp_path, text: str) -> list[str]:
          "factions.blue.air.targeting.red", "cannot be given as a distribution"),
         ('[events.later]\nday = 5\nfaction = "blue"\n'
          'set = { "air.sorties_per_day" = { dist = "uniform", low = -5, high = 5 } }',
-         'events.later.set."air.sorties_per_day"', "must lie at least 0"),
+         'events.later.set."air.sorties_per_day"', "must lie between 0 and 10000"),
     ],
 )  # fmt: skip
 def test_a_bad_distribution_is_named_by_file_and_key(tmp_path, text, key, message):

@@ -287,12 +287,17 @@ def test_a_date_may_be_given_as_text(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "where", "expected"),
     [
-        ("reserve = 1000", "reserve = -5", "factions.blue.reserve", "must be at least 0, got -5"),
+        (
+            "reserve = 1000",
+            "reserve = -5",
+            "factions.blue.reserve",
+            "must be between 0 and 10000000, got -5",
+        ),
         (
             "forces = { Bravo = 400 }",
             "forces = { Bravo = -400 }",
             "factions.red.forces.Bravo",
-            "must be at least 0, got -400",
+            "must be between 0 and 10000000, got -400",
         ),
         (
             "morale = 0.6",
@@ -311,13 +316,13 @@ def test_a_date_may_be_given_as_text(tmp_path):
             'to = "Bravo"\nkm = 10',
             'to = "Bravo"\nkm = 0',
             "map.roads[0].km",
-            "must be at least 0.01, got 0",
+            "must be between 0.01 and 20000, got 0",
         ),
         (
             'region = "North"',
             'region = "North", population = -1',
             "map.places.Alpha.population",
-            "at least 0",
+            "between 0 and 100000000",
         ),
         (
             "morale = 0.6",
@@ -539,7 +544,7 @@ def test_missing_extends_still_reports_the_files_own_key_problems(tmp_path):
     problems = problems_of(path)
     assert len(problems) == 3  # and no "missing" key: the lost base may have set them
     assert_problem(problems, path, "extends", "no such file")
-    assert_problem(problems, path, "factions.blue.reserve", "at least 0, got -5")
+    assert_problem(problems, path, "factions.blue.reserve", "between 0 and 10000000, got -5")
     assert_problem(problems, path, "factions.blue.moral", "unknown key", "'morale'?")
 
 
@@ -569,7 +574,7 @@ def test_problems_are_blamed_on_the_file_that_wrote_them(tmp_path):
     child = write(tmp_path, child_text, "child.toml")
     problems = problems_of(child)
     assert len(problems) == 3
-    assert_problem(problems, base, "factions.red.reserve", "at least 0, got -800")
+    assert_problem(problems, base, "factions.red.reserve", "between 0 and 10000000, got -800")
     assert_problem(problems, child, "factions.blue.morale", "between 0 and 1, got 3")
     assert_problem(problems, child, "factions.blue.doctrine.commit", "got 2")
 
@@ -811,7 +816,7 @@ def test_event_adding_forces_at_unknown_place(tmp_path):
 
 def test_event_day_is_not_negative(tmp_path):
     path = write(tmp_path, event("day = -1\n"))
-    assert_problem(problems_of(path), path, "events.surge.day", "at least 0, got -1")
+    assert_problem(problems_of(path), path, "events.surge.day", "between 0 and 100000, got -1")
 
 
 # --- relations, militias, air-only factions --------------------------------------------
@@ -968,4 +973,4 @@ def test_override_keeps_file_problems_blamed_on_the_file(tmp_path):
     path = write(tmp_path, edit(BASE, "reserve = 800", "reserve = -800"))
     problems = problems_of(path, parse_overrides(["factions.blue.reserve=5"]))
     assert len(problems) == 1
-    assert_problem(problems, path, "factions.red.reserve", "at least 0")
+    assert_problem(problems, path, "factions.red.reserve", "between 0 and 10000000")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import shlex
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,17 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.design import Value, design_points, is_whole_number, key_parts, key_value
-from sim.formats.experiment import DesignSpec, ExperimentSpec
+from sim.formats.experiment import MAX_RUNS, DesignSpec, ExperimentSpec
+from sim.formats.input_files import read_toml
+from sim.formats.paths import OutsideRootsError, outside_message, scenario_roots
 from sim.formats.problems import InputError, Problem
-from sim.formats.scenario import OVERRIDE_SOURCE, Scenario, check_scenario, parse_overrides
+from sim.formats.scenario import (
+    OVERRIDE_SOURCE,
+    Confinement,
+    Scenario,
+    check_scenario,
+    parse_overrides,
+)
 from sim.formats.typed_tables import (
     KeyPath,
     Report,
@@ -53,12 +60,15 @@ class RunTask:
     overrides: tuple[tuple[str, Any], ...]
     days: int | None
     metrics: tuple[str, ...]
+    allow_outside: bool = False  # the experiment names files outside the scenario roots
 
     def command(self) -> str:
         """The `frontline run` command that repeats this run on its own (POSIX shell)."""
         parts = ["frontline", "run", shlex.quote(self.scenario), "--seed", str(self.seed)]
         if self.days is not None:
             parts += ["--days", str(self.days)]
+        if self.allow_outside:
+            parts += ["--allow-outside"]
         for name, value in self.overrides:
             parts += ["--set", shlex.quote(f"{name}={toml_value(value)}")]
         return " ".join(parts)
@@ -72,6 +82,15 @@ class Experiment:
     source: Path
     scenarios: dict[str, Scenario]
     points: list[dict[str, Value]]
+    allow_outside: bool = False  # its files may name files outside the scenario roots
+    produced: dict[str, set[str]] = dataclasses.field(default_factory=dict)  # by variant
+
+    def metric_columns(self) -> tuple[str, ...]:
+        """The metrics its runs record: those it names, else every one a variant's runs
+        can produce (`metric_names`), in a fixed order."""
+        if self.spec.metrics:
+            return tuple(self.spec.metrics)
+        return tuple(sorted(set().union(*self.produced.values())))
 
     @property
     def baseline(self) -> str:
@@ -98,7 +117,7 @@ class Experiment:
         replicates = replicates or self.spec.replicates
         tasks = []
         for v, (name, variant) in enumerate(self.spec.variants.items()):
-            scenario = str((self.source.parent / variant.scenario).resolve())
+            scenario = str(self.scenarios[name].source)
             for point, parameters in enumerate(self.points):
                 overrides = tuple({**variant.set, **parameters}.items())
                 for replicate in range(replicates):
@@ -114,6 +133,7 @@ class Experiment:
                             overrides=overrides,
                             days=self.spec.days,
                             metrics=tuple(self.spec.metrics),
+                            allow_outside=self.allow_outside,
                         )
                     )
         return tasks
@@ -125,43 +145,64 @@ def run_seed(master: int, variant: int, point: int, replicate: int) -> int:
     return int(sequence.generate_state(1, dtype=np.uint32)[0])
 
 
-def check_experiment(path: Path | str) -> tuple[Experiment | None, list[Problem]]:
-    """Load and check an experiment and its scenarios; return it and all problems."""
+def check_experiment(
+    path: Path | str, *, allow_outside: bool = False
+) -> tuple[Experiment | None, list[Problem]]:
+    """Load and check an experiment and its scenarios; return it and all problems.
+
+    The variants' scenario files (and the files they extend) must lie in the experiment's
+    folder or the project's scenario folders (`sim.formats.paths.scenario_roots`),
+    unless `allow_outside`.
+    """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        return None, [Problem(path, "file", f"cannot be read ({error.strerror})")]
-    except tomllib.TOMLDecodeError as error:
-        return None, [Problem(path, "file", f"TOML syntax error: {error}")]
-    problems: list[Problem] = []
+    data, problems = read_toml(path)
+    if data is None:
+        return None, problems
 
     def report(key_path: KeyPath, message: str) -> None:
         problems.append(Problem(path, format_path(key_path), message))
 
     spec = from_table(ExperimentSpec, data, (), report)
     spec.name = spec.name or path.stem
-    scenarios = _check_variants(spec, path, report, problems)
-    points = _check_design(spec, scenarios, report)
+    confinement = Confinement(scenario_roots(path), allow_outside)
+    scenarios = _check_variants(spec, path, confinement, report, problems)
+    points = _check_design(spec, scenarios, confinement, report)
+    _check_size(spec, len(points), report)
     names = {variant: metric_names(s, spec.days) for variant, s in scenarios.items()}
     _check_metrics(spec, names, report)
     _check_comparisons(spec, names, report)
     _check_statistics(spec, report)
     if problems:
         return None, problems
-    return Experiment(spec=spec, source=path, scenarios=scenarios, points=points), []
+    experiment = Experiment(spec, path, scenarios, points, allow_outside, produced=names)
+    return experiment, []
 
 
-def load_experiment(path: Path | str) -> Experiment:
+def load_experiment(path: Path | str, *, allow_outside: bool = False) -> Experiment:
     """A checked experiment, or `InputError` naming every problem."""
-    experiment, problems = check_experiment(path)
+    experiment, problems = check_experiment(path, allow_outside=allow_outside)
     if problems:
         raise InputError(problems)
     return experiment
 
 
+def _check_size(spec: ExperimentSpec, points: int, report: Report) -> None:
+    """A sweep's plan is held in memory: refuse one too large to hold (or ever finish)."""
+    runs = len(spec.variants) * points * spec.replicates
+    if runs > MAX_RUNS:
+        report(
+            ("replicates",),
+            f"{len(spec.variants)} variants x {points} design points x {spec.replicates} "
+            f"replicates make {runs:,} runs; a sweep holds at most {MAX_RUNS:,}",
+        )
+
+
 def _check_variants(
-    spec: ExperimentSpec, path: Path, report: Report, problems: list[Problem]
+    spec: ExperimentSpec,
+    path: Path,
+    confinement: Confinement,
+    report: Report,
+    problems: list[Problem],
 ) -> dict[str, Scenario]:
     """Check the variants and load each one's scenario with its `set` overrides."""
     if not spec.variants:
@@ -174,29 +215,49 @@ def _check_variants(
     for name, variant in spec.variants.items():
         if variant.scenario is None:
             continue
-        file = path.parent / variant.scenario
-        if not file.is_file():
-            report(("variants", name, "scenario"), f"no such file: {file}")
+        where = ("variants", name, "scenario")
+        try:
+            file = confinement.locate(path, variant.scenario)
+        except OutsideRootsError as refused:
+            report(where, outside_message(refused.resolved, refused.roots))
             continue
-        scenario, found = _scenario_with(file, variant.set)
-        where = format_path(("variants", name))
-        problems += [Problem(path, f"{where}: {p.file}: {p.where}", p.message) for p in found]
+        if not file.is_file():
+            report(where, f"no such file: {file}")
+            continue
+        scenario, found = _scenario_with(file, variant.set, confinement)
+        problems += [_variant_problem(path, name, p) for p in found]
         if scenario is not None:
             scenarios[name] = scenario
     return scenarios
 
 
-def _scenario_with(file: Path, overrides: dict[str, Any]) -> tuple[Scenario | None, list]:
+def _variant_problem(path: Path, variant: str, problem: Problem) -> Problem:
+    """A problem of a variant's scenario, as experiment `path` reports it: in the
+    variant's `set` if an override caused it, else in the scenario file it names."""
+    where = format_path(("variants", variant))
+    if problem.file == OVERRIDE_SOURCE:
+        return Problem(path, f"{where}.set: {problem.where}", problem.message)
+    return Problem(path, f"{where}: {problem.file}: {problem.where}", problem.message)
+
+
+def _scenario_with(
+    file: Path, overrides: dict[str, Any], confinement: Confinement
+) -> tuple[Scenario | None, list]:
     """The scenario with keys overridden as a sweep overrides them, and its problems."""
     try:
         table = parse_overrides(overrides)
     except InputError as error:
         return None, error.problems
-    return check_scenario(file, table)
+    return check_scenario(
+        file, table, roots=confinement.roots, allow_outside=confinement.allow_outside
+    )
 
 
 def _check_design(
-    spec: ExperimentSpec, scenarios: dict[str, Scenario], report: Report
+    spec: ExperimentSpec,
+    scenarios: dict[str, Scenario],
+    confinement: Confinement,
+    report: Report,
 ) -> list[dict[str, Value]]:
     """The design's points ([{}] without a design), once every value the design may give
     a parameter has been checked against each variant's scenario."""
@@ -206,7 +267,7 @@ def _check_design(
     for key_path, name, value in _design_values(spec.design, whole):
         for variant, scenario in scenarios.items():
             overrides = {**spec.variants[variant].set, name: value}
-            _, found = _scenario_with(scenario.source, overrides)
+            _, found = _scenario_with(scenario.source, overrides, confinement)
             for problem in found:
                 report(key_path, f"{_design_problem(problem, name)} (variant {variant!r})")
             if found:
@@ -232,7 +293,8 @@ def _design_problem(problem: Problem, name: str) -> str:
     """A scenario problem caused by a design value: just the message if it is about the
     parameter's own key, else with the file and key it is about."""
     own_key = format_path(key_parts(name) or ())
-    if problem.file == OVERRIDE_SOURCE and problem.where == own_key:
+    about_own_key = problem.where == own_key or own_key.startswith(f"{problem.where}.")
+    if problem.file == OVERRIDE_SOURCE and about_own_key:
         return problem.message
     return f"{problem.file}: {problem.where}: {problem.message}"
 

@@ -10,10 +10,15 @@ file and renamed into place; the runs part is written last and is the batch's co
 mark: parts of the other folders without a runs part (a crash in between) are removed
 when the store is opened again. So a sweep killed at any moment loses at most the batch
 in hand, and `--resume` redoes exactly the runs with no row in `runs/`.
+
+A write that fails (a full or read-only disk) removes what it had begun of its batch
+and raises `StorageError`, one problem naming the folder: the parts stored before are
+intact, and `--resume` goes on once there is room.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,14 +26,29 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
+from sim.formats.paths import check_writable_folder, io_error_text
 from sim.formats.problems import InputError, Problem
 
 MANIFEST = "manifest.json"
 TABLES = ("timeseries", "captures", "runs")  # written in this order; `runs` commits a batch
 _PART = re.compile(r"part-(\d+)\.parquet")
+
+
+class StorageError(InputError):
+    """The results folder cannot be written (a full or read-only disk); reported like a
+    problem of the `--out` folder."""
+
+    def __init__(self, directory: Path, error: OSError, action: str):
+        reason = io_error_text(error)
+        message = (
+            f"cannot {action} ({reason}); nothing half-written is left and the runs stored "
+            "before are intact: make room (or make it writable) and continue with --resume"
+        )
+        super().__init__([Problem(directory, "--out", message)])
 
 
 def code_version() -> str:
@@ -54,19 +74,38 @@ class ResultStore:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
 
-    @classmethod
-    def create(cls, directory: Path, manifest: dict) -> ResultStore:
-        """A new store; refuses a directory that already holds anything."""
+    @staticmethod
+    def check_folder(directory: Path, resume: bool) -> None:
+        """Refuse, before anything runs, a results folder that cannot be one: a file, a
+        folder that cannot be written, or (without `resume`) one that holds anything."""
         directory = Path(directory)
-        if directory.exists() and any(directory.iterdir()):
+        if directory.exists() and not directory.is_dir():
+            raise InputError([Problem(directory, "--out", "is a file: give a folder")])
+        refused = check_writable_folder(directory)
+        if refused:
+            raise InputError([Problem(directory, "--out", refused)])
+        if not resume and directory.exists() and any(directory.iterdir()):
             raise InputError(
                 [Problem(directory, "--out", "is not empty: use --resume to continue that "
                          "sweep, or choose a new directory (nothing was overwritten)")]
             )  # fmt: skip
-        for table in TABLES:
-            (directory / table).mkdir(parents=True, exist_ok=True)
-        store = cls(directory)
-        store._write_manifest(manifest)
+
+    @classmethod
+    def create(cls, directory: Path, manifest: dict) -> ResultStore:
+        """A new store; refuses a directory that already holds anything."""
+        directory = Path(directory)
+        cls.check_folder(directory, resume=False)
+        existed = directory.exists()
+        try:
+            for table in TABLES:
+                (directory / table).mkdir(parents=True, exist_ok=True)
+            store = cls(directory)
+            store._write_manifest(manifest)
+        except OSError as error:
+            for folder in [*(directory / t for t in TABLES), *([] if existed else [directory])]:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise StorageError(directory, error, "create the results folder") from None
         return store
 
     @staticmethod
@@ -93,7 +132,10 @@ class ResultStore:
         if growing:
             store.update_manifest(replicates=manifest["replicates"],
                                   runs_planned=manifest["runs_planned"])  # fmt: skip
-        store._remove_uncommitted_parts()
+        try:
+            store._remove_uncommitted_parts()
+        except OSError as error:
+            raise StorageError(store.directory, error, "tidy the results folder") from None
         return store
 
     def check_code_version(self, version: str) -> None:
@@ -124,8 +166,12 @@ class ResultStore:
     def _write_manifest(self, manifest: dict) -> None:
         path = self.directory / MANIFEST
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-        os.replace(temporary, path)
+        try:
+            temporary.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
 
     def _parts(self, table: str) -> dict[int, Path]:
         folder = self.directory / table
@@ -153,14 +199,27 @@ class ResultStore:
             done |= set(pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist())
         return done
 
-    def append(self, runs: pd.DataFrame, timeseries: pd.DataFrame, captures: pd.DataFrame) -> None:
-        """Store one batch of runs as a part of every table."""
+    def append(
+        self,
+        runs: pa.Table | pd.DataFrame,
+        timeseries: pa.Table | pd.DataFrame,
+        captures: pa.Table | pd.DataFrame,
+    ) -> None:
+        """Store one batch of runs as a part of every table, the runs part last (it
+        commits the batch). On a failed write, what was begun of the batch is removed
+        and `StorageError` raised."""
         number = max(self._parts("runs"), default=0) + 1
-        for table, frame in (("timeseries", timeseries), ("captures", captures), ("runs", runs)):
-            path = self.directory / table / f"part-{number:06d}.parquet"
-            temporary = path.with_name(path.name + ".tmp")
-            frame.to_parquet(temporary, index=False, compression="zstd")
-            os.replace(temporary, path)
+        written: list[Path] = []
+        try:
+            for table, rows in (("timeseries", timeseries), ("captures", captures), ("runs", runs)):
+                path = self.directory / table / f"part-{number:06d}.parquet"
+                written.append(path)
+                _write_part(rows, path)
+        except OSError as error:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+            raise StorageError(self.directory, error, "write the runs that finished") from None
 
     def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """One table, all parts concatenated (empty if none)."""
@@ -170,3 +229,17 @@ class ResultStore:
         return pd.concat(
             [pd.read_parquet(path, columns=columns) for path in parts], ignore_index=True
         )
+
+
+def _write_part(rows: pa.Table | pd.DataFrame, path: Path) -> None:
+    """Write one part through a temporary file renamed into place, so that the part is
+    complete or absent; the temporary file never outlives a failure."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        if isinstance(rows, pd.DataFrame):
+            rows = pa.Table.from_pandas(rows, preserve_index=False)
+        pq.write_table(rows, temporary, compression="zstd")
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)

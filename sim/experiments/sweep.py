@@ -2,10 +2,14 @@
 
 Runs go to local worker processes (all cores by default), or to a Dask distributed
 cluster with `scheduler="tcp://host:port"`; each run's seed comes from the plan, not
-from the order of execution, so the stored rows are the same either way. Finished runs
-stream to the results store in batches (`sim.experiments.results`), so memory stays flat however
-long the sweep, and a killed sweep resumes where it stopped. A run that raises is
-stored with its error and seed, and the sweep goes on.
+from the order of execution, so the stored rows are the same either way, down to the
+columns and their types (`runs_schema`: one per sweep, a missing value stored as null).
+Finished runs are written to the results store as they finish (`sim.experiments.results`;
+a run waits at most about BATCH_SECONDS in memory), so memory stays flat however long
+the sweep, and a killed sweep resumes where it stopped. A run that raises is stored
+with its error and seed, and the sweep goes on; a local worker process that dies is
+replaced and its runs done again (`sim.experiments.workers`), and a disk that fills up
+stops the sweep with one message, nothing half-written.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import json
-import multiprocessing
 import os
 import time
 import traceback
@@ -25,17 +29,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
 from sim.experiments.experiment import Experiment, RunTask
-from sim.experiments.results import ResultStore, code_version
+from sim.experiments.results import ResultStore, StorageError, code_version
+from sim.experiments.workers import MAX_ATTEMPTS, WorkerPool
+from sim.formats.experiment import MAX_RUNS
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import Scenario, load_scenario, parse_overrides
+from sim.formats.typed_tables import toml_value
 from sim.model.model import FACTION_SERIES, FrontlineModel
 from sim.outcomes import metrics
 
 BATCH_RUNS = 200  # runs per stored part, at most
-BATCH_SECONDS = 30.0  # a part is written at least this often while runs complete
+BATCH_SECONDS = 2.0  # a finished run waits at most about this long before it is written
+HEARTBEAT_SECONDS = 0.25  # how often the executors report while runs are under way
 
 SCENARIOS_CACHED = 64  # per worker process: loaded scenarios kept (a design has many)
 CONNECT_SECONDS = 20  # to reach a Dask scheduler before giving up
@@ -53,15 +62,7 @@ class RunOutput:
 
 def run_one(task: RunTask) -> RunOutput:
     """Do one run of a sweep; an exception becomes an error row, not a crash."""
-    row = {
-        "run_id": task.run_id,
-        "variant": task.variant,
-        "point": task.point,
-        "replicate": task.replicate,
-        "seed": task.seed,
-        "command": task.command(),
-        **{f"param.{k}": v for k, v in task.overrides},
-    }
+    row = _row_of(task)
     try:
         model = FrontlineModel(_scenario(task), seed=task.seed, days=task.days)
         model.run_model()
@@ -80,19 +81,90 @@ def run_one(task: RunTask) -> RunOutput:
     )
 
 
+def lost_run(task: RunTask, exitcode: int | None) -> RunOutput:
+    """The error row of a run whose worker process died every time it was tried."""
+    how = f"killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exit {exitcode}"
+    message = f"the worker process died running it, {MAX_ATTEMPTS} times (last: {how})"
+    return RunOutput(_row_of(task) | {"status": "error", "error": message})
+
+
+def _row_of(task: RunTask) -> dict:
+    """The columns of a run's row that the plan gives."""
+    return {
+        "run_id": task.run_id,
+        "variant": task.variant,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        "command": task.command(),
+        **{f"param.{k}": v for k, v in task.overrides},
+    }
+
+
 def _scenario(task: RunTask) -> Scenario:
     return _load_scenario(task.scenario, json.dumps(task.overrides))
 
 
 @functools.lru_cache(maxsize=SCENARIOS_CACHED)
 def _load_scenario(path: str, overrides: str) -> Scenario:
-    """A variant's scenario at a design point, loaded once per worker while it is in use."""
-    return load_scenario(path, parse_overrides(dict(json.loads(overrides))))
+    """A variant's scenario at a design point, loaded once per worker while it is in use
+    (the experiment's check has confined its files already)."""
+    return load_scenario(path, parse_overrides(dict(json.loads(overrides))), allow_outside=True)
 
 
-def _frames(batch: list[RunOutput]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def runs_schema(experiment: Experiment, plan: list[RunTask]) -> pa.Schema:
+    """The columns of the runs table, the same for every part of a sweep whatever runs
+    a part holds: the plan's parameters and the metrics the experiment's runs can
+    record, each with one type, a missing value stored as null."""
+    fixed = [
+        ("run_id", pa.string()),
+        ("variant", pa.string()),
+        ("point", pa.int64()),
+        ("replicate", pa.int64()),
+        ("seed", pa.int64()),
+        ("command", pa.string()),
+    ]
+    values: dict[str, list] = {}
+    for task in plan:
+        for name, value in task.overrides:
+            values.setdefault(f"param.{name}", []).append(value)
+    parameters = [(name, _parameter_type(given)) for name, given in values.items()]
+    status = [("status", pa.string()), ("error", pa.string())]
+    measured = [(f"metric.{name}", pa.float64()) for name in experiment.metric_columns()]
+    return pa.schema(fixed + parameters + status + measured)
+
+
+def _parameter_type(values: list) -> pa.DataType:
+    """One Arrow type for a parameter's values: integers, numbers, booleans or text
+    (a list or table value is stored as its TOML text)."""
+    if all(isinstance(v, bool) for v in values):
+        return pa.bool_()
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pa.int64()
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return pa.float64()
+    return pa.string()
+
+
+def _runs_table(batch: list[RunOutput], schema: pa.Schema) -> pa.Table:
+    """The batch's rows in the sweep's runs schema (a column the schema does not know,
+    a metric no variant was found to produce, is left out)."""
+    text = {field.name for field in schema if field.type == pa.string()}
+
+    def cell(name: str, value: object) -> object:
+        as_text = name in text and value is not None and not isinstance(value, str)
+        return toml_value(value) if as_text else value
+
+    known = set(schema.names)
+    rows = [{n: cell(n, v) for n, v in output.row.items() if n in known} for output in batch]
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _frames(
+    batch: list[RunOutput], schema: pa.Schema
+) -> tuple[pa.Table, pd.DataFrame, pd.DataFrame]:
     """The batch as the stored tables: runs, time series (run, day, faction), captures."""
-    runs = pd.DataFrame([output.row for output in batch])
+    runs = _runs_table(batch, schema)
     finished = [output for output in batch if output.series is not None]
     columns: dict[str, list] = {"run_id": [], "day": [], "faction": []}
     values = []
@@ -171,6 +243,8 @@ def sweep(
     with more replicates than it had keeps its runs (`sim.experiments.precision`)."""
     started = time.perf_counter()
     replicates = replicates or experiment.spec.replicates
+    _check_plan_size(experiment, replicates)
+    ResultStore.check_folder(directory, resume)
     plan = experiment.plan(replicates)
     manifest = manifest_of(experiment, replicates, len(plan))
     with _executor(workers, scheduler) as execute:
@@ -182,7 +256,8 @@ def sweep(
         todo = [task for task in plan if task.run_id not in done]
         if todo:
             store.check_code_version(manifest["code_version"])
-        failed = _store_runs(execute(todo), store, len(plan), len(done), progress)
+        schema = runs_schema(experiment, plan)
+        failed = _store_runs(execute(todo), store, schema, len(plan), len(done), progress)
     return SweepResult(
         directory=Path(directory),
         planned=len(plan),
@@ -193,75 +268,105 @@ def sweep(
     )
 
 
+def _check_plan_size(experiment: Experiment, replicates: int) -> None:
+    """Refuse a sweep too large to plan (its plan is held in memory)."""
+    runs = len(experiment.spec.variants) * len(experiment.points) * replicates
+    if runs > MAX_RUNS:
+        message = f"makes {runs:,} runs; a sweep holds at most {MAX_RUNS:,}"
+        raise InputError([Problem(experiment.source, "--replicates", message)])
+
+
 def _store_runs(
-    outputs: Iterable[RunOutput], store: ResultStore, planned: int, done: int, progress: bool
+    groups: Iterable[list[RunOutput]],
+    store: ResultStore,
+    schema: pa.Schema,
+    planned: int,
+    done: int,
+    progress: bool,
 ) -> int:
-    """Store finished runs batch by batch, with a progress bar; return how many failed."""
+    """Store finished runs as they come, with a progress bar; return how many failed.
+
+    Runs are written together when they finish together: a batch is written as soon as
+    waiting for the next group of runs would keep it in memory longer than
+    BATCH_SECONDS (or it holds BATCH_RUNS runs). Whatever has finished is written
+    when the sweep stops early (Ctrl+C, a worker error), unless writing is what failed.
+    """
     failed = 0
+    batch: list[RunOutput] = []
+    opened = last = time.monotonic()
+    writable = True
     # no tqdm monitor thread: local workers are forked from this process when the first
     # run is handed out, and forking a process that runs other threads can deadlock
     tqdm.monitor_interval = 0
     with tqdm(total=planned, initial=done, unit="run", disable=not progress, smoothing=0.05) as bar:
-        for batch in _batches(outputs):
-            store.append(*_frames(batch))
-            failed += sum(output.row["status"] != "ok" for output in batch)
-            bar.update(len(batch))
+        try:
+            for group in groups:
+                now = time.monotonic()
+                gap, last = now - last, now
+                if group and not batch:
+                    opened = now
+                batch += group
+                if batch and (len(batch) >= BATCH_RUNS or now - opened + gap >= BATCH_SECONDS):
+                    failed += _write(batch, store, schema, bar)
+                    batch = []
+        except StorageError:
+            writable = False
+            raise
+        finally:
+            if batch and writable:
+                failed += _write(batch, store, schema, bar)
     return failed
 
 
-def _batches(outputs: Iterable[RunOutput]) -> Iterator[list[RunOutput]]:
-    """Group finished runs into parts: every BATCH_RUNS runs or BATCH_SECONDS seconds."""
-    batch: list[RunOutput] = []
-    since = time.monotonic()
-    for output in outputs:
-        batch.append(output)
-        if len(batch) >= BATCH_RUNS or time.monotonic() - since >= BATCH_SECONDS:
-            yield batch
-            batch, since = [], time.monotonic()
-    if batch:
-        yield batch
+def _write(batch: list[RunOutput], store: ResultStore, schema: pa.Schema, bar: tqdm) -> int:
+    """Store finished runs, BATCH_RUNS to a part at most; return how many failed."""
+    for start in range(0, len(batch), BATCH_RUNS):
+        part = batch[start : start + BATCH_RUNS]
+        store.append(*_frames(part, schema))
+        bar.update(len(part))
+    return sum(output.row["status"] != "ok" for output in batch)
 
 
 @contextlib.contextmanager
 def _executor(
     workers: int | None, scheduler: str | None
-) -> Iterator[Callable[[list[RunTask]], Iterator[RunOutput]]]:
-    """Where runs are executed: a function from tasks to finished runs, in the order they
-    finish. A cluster is reached before anything is written, so that an unreachable
-    scheduler leaves no half-made results directory behind."""
+) -> Iterator[Callable[[list[RunTask]], Iterator[list[RunOutput]]]]:
+    """Where runs are executed: a function from tasks to groups of finished runs, in the
+    order they finish (an empty group now and then while runs are under way). A cluster
+    is reached before anything is written, so that an unreachable scheduler leaves no
+    half-made results directory behind."""
     if scheduler:
         with _dask_client(scheduler) as client:
             yield functools.partial(_on_dask, client=client)
         return
     workers = workers or os.cpu_count() or 1
     if workers == 1:
-        yield functools.partial(map, run_one)
+        yield _serially
     else:
         yield functools.partial(_on_processes, workers=workers)
 
 
-def _on_processes(tasks: list[RunTask], workers: int) -> Iterator[RunOutput]:
-    """Run on local processes, with a bounded number of runs in flight."""
+def _serially(tasks: list[RunTask]) -> Iterator[list[RunOutput]]:
+    """Run in this process, one after the other (in a thread, so that finished runs are
+    written while a long one is under way)."""
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="frontline-run") as pool:
+        for task in tasks:
+            running = pool.submit(run_one, task)
+            while True:
+                try:
+                    yield [running.result(timeout=HEARTBEAT_SECONDS)]
+                    break
+                except concurrent.futures.TimeoutError:
+                    yield []
+
+
+def _on_processes(tasks: list[RunTask], workers: int) -> Iterator[list[RunOutput]]:
+    """Run on local processes (`sim.experiments.workers`): a worker that dies is
+    replaced and its runs done again; no worker outlives this process."""
     if len(tasks) <= 1:
-        yield from map(run_one, tasks)
+        yield from _serially(tasks)
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from _bounded(pool.submit, tasks, 4 * workers, concurrent.futures.wait)
-
-
-def _bounded(submit: Callable, tasks: list[RunTask], window: int, wait) -> Iterator[RunOutput]:
-    pending = set()
-    queue = iter(tasks)
-    for task in queue:
-        pending.add(submit(run_one, task))
-        if len(pending) >= window:
-            finished, pending = wait(pending, return_when="FIRST_COMPLETED")
-            yield from (future.result() for future in finished)
-    while pending:
-        finished, pending = wait(pending, return_when="FIRST_COMPLETED")
-        yield from (future.result() for future in finished)
+    yield from WorkerPool(run_one, workers, lost_run).run(tasks, HEARTBEAT_SECONDS)
 
 
 def _dask_client(scheduler: str):
@@ -278,13 +383,30 @@ def _dask_client(scheduler: str):
         raise InputError([Problem(scheduler, "--scheduler", message)]) from None
 
 
-def _on_dask(tasks: list[RunTask], client) -> Iterator[RunOutput]:
-    """Run on a Dask distributed cluster, with a bounded number of runs in flight."""
+def _on_dask(tasks: list[RunTask], client) -> Iterator[list[RunOutput]]:
+    """Run on a Dask distributed cluster (which reschedules the runs of a lost worker),
+    with a bounded number of runs in flight."""
     from distributed import wait
 
-    workers = max(1, len(client.scheduler_info()["workers"]))
+    window = 4 * max(1, len(client.scheduler_info()["workers"]))
+    queue = iter(tasks)
+    pending: dict = {}
+    while True:
+        for task in itertools.islice(queue, window - len(pending)):
+            pending[client.submit(run_one, task, pure=False)] = task
+        if not pending:
+            return
+        try:
+            finished = wait(list(pending), HEARTBEAT_SECONDS, return_when="FIRST_COMPLETED").done
+        except TimeoutError:
+            finished = set()
+        yield [_dask_result(future, pending.pop(future)) for future in finished]
 
-    def submit(function, task):
-        return client.submit(function, task, pure=False)
 
-    yield from _bounded(submit, tasks, 4 * workers, wait)
+def _dask_result(future, task: RunTask) -> RunOutput:
+    """A finished Dask run; one Dask gave up on (its workers kept dying) is an error row."""
+    try:
+        return future.result()
+    except Exception as error:
+        row = _row_of(task)
+        return RunOutput(row | {"status": "error", "error": f"{type(error).__name__}: {error}"})

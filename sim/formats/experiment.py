@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from sim.formats.schema import key
+from sim.formats.schema import MAX_DAYS, MAX_SEED, key
+
+MAX_RUNS = 1_000_000  # runs in one sweep (variants x design points x replicates), at most
 
 
 @dataclasses.dataclass
@@ -96,7 +98,12 @@ class DesignSpec:
         "Sobol indices of each compared difference).",
         "lhs",
     )
-    points: int = key("Number of points (lhs), or of base samples (sobol: a power of 2).", 8, min=1)
+    points: int = key(
+        "Number of points (lhs), or of base samples (sobol: a power of 2).",
+        8,
+        min=1,
+        max=MAX_RUNS,
+    )
     parameters: dict[str, ParameterRange] = key("Scenario keys (dotted) and their ranges.", {})
 
 
@@ -118,9 +125,14 @@ class ExperimentSpec:
     description: str = key("What the experiment asks, in words.", "")
     hypothesis: str = key("The claim it tests and the predicted direction.", "")
     replicates: int = key(
-        "Runs per variant and design point (with `[precision]`: to begin with).", 30, min=1
+        "Runs per variant and design point (with `[precision]`: to begin with). A sweep "
+        "holds at most 1,000,000 runs (variants x design points x replicates): its plan is "
+        "kept in memory.",
+        30,
+        min=1,
+        max=MAX_RUNS,
     )
-    seed: int = key("Master seed: every run's seed derives from it.", 0, min=0)
+    seed: int = key("Master seed: every run's seed derives from it.", 0, min=0, max=MAX_SEED)
     pairing: Literal["independent", "common_seeds"] = key(
         "`independent`: every run has its own seed. `common_seeds`: replicate k of every "
         "variant (at a design point) gets the same seed (common random numbers), and runs "
@@ -140,7 +152,9 @@ class ExperimentSpec:
         "interval and an exact test.",
         [],
     )
-    days: int | None = key("Horizon for every variant (default: each scenario's).", None, min=1)
+    days: int | None = key(
+        "Horizon for every variant (default: each scenario's).", None, min=1, max=MAX_DAYS
+    )
     metrics: list[str] = key(
         "Metrics recorded (default: all). Each must be one that runs of some variant "
         "produce; a strike share `strike_share.A.T` only if air force A can strike T "

@@ -32,13 +32,29 @@ this one key by key, this file's values winning (tables merge; lists and other v
 replace). Tables keyed by name (`map.places`, `factions`, `events`) let a variant change
 one entry: `[factions.russia.air] sorties_per_day = 90`, or cancel an event:
 `[events.amnesty] enabled = false`. `frontline run --set KEY=VALUE` overrides any key
-the same way for one run.
+the same way for one run. An override (`--set`, an experiment variant's `set`, a design
+parameter, the dashboard) changes what the files define: it cannot add a faction,
+place, grid cell or zone, event or metric, so that a misspelt name is refused (with the
+closest name) rather than run as a new faction with default values.
+
+`extends` is a path relative to the file that names it. It must lead (symlinks and `..`
+resolved) into the folder of the file given to the command, or into the project's
+`scenarios/` or `experiments/` folders; a file elsewhere (`/etc/passwd`,
+`../../.ssh/config`) is refused, naming the file, the key and the resolved path, unless
+the user allows it with `--allow-outside`. A chain of `extends` has at most 64 files.
 
 Every problem in a file (syntax, unknown or misspelt key, wrong type, value out of
 range, reference to an unknown place, faction or region, shares that do not sum to 1,
 inconsistent relations, cyclic `extends`) is reported at once, naming the file and the
-key path. Units: manpower in fighters, distances in km, rates per day, morale and
+key path (or the line, for a syntax error, a binary or UTF-16 file, or tables nested more
+than 32 deep). Units: manpower in fighters, distances in km, rates per day, morale and
 shares between 0 and 1. Day 0 is `run.start_date`; the run covers days 1 to `run.days`.
+
+Every number has a range of physical sense, given below: manpower up to 10,000,000
+fighters (more than any army ever fielded), a place's population up to 100,000,000,
+up to 10,000 sorties a day (the largest air campaigns flew about 3,000), distances up
+to 20,000 km, a grid of at most 100,000 cells, horizons and days up to 100,000. A value
+beyond them is refused: it is a typo, and would overflow the model's arithmetic.
 
 Examples: `scenarios/teaching/valley.toml` (a grid map, three factions, air support,
 events) and `scenarios/syria/` (a map of named places, and variants built with
@@ -49,7 +65,10 @@ the reference data, or the word `assumption`.
 EVENTS_NOTE = """\
 An event's `set` table changes faction keys by dotted path. The keys an event may set:
 {keys}.
-Events dated on or before day 0 take effect before the first day.
+Events dated on or before day 0 take effect before the first day (a scenario that
+starts mid-campaign begins with the campaign under way). An event after the run's last
+day has no effect: `frontline validate` and `frontline run` warn about it (a warning,
+not an error, since `--days` may shorten a run on purpose).
 """
 
 
@@ -78,7 +97,11 @@ the difference within +-`sesoi`, no response when the metric is the same in ever
 of both arms (pair by pair with common seeds), inconclusive otherwise; with fewer than
 two finished runs on a side (a variant whose runs failed, a sweep stopped early, a
 metric a run cannot define) it has insufficient data, said with the counts, and the
-rest of the report is written. `frontline validate` checks, before anything runs,
+rest of the report is written. A variant's `scenario` is a path relative to the
+experiment file, confined like a scenario's `extends` (the experiment's folder and the
+project's `scenarios/` and `experiments/`, unless `--allow-outside`); its `set` and the
+design's parameters change keys the scenario defines and cannot add a faction, place or
+event. A sweep holds at most 1,000,000 runs. `frontline validate` checks, before anything runs,
 every design value against each variant's scenario (both ends of a range, each grid
 value), the recorded metric names against those the variants' runs produce, and that the
 compared metrics are recorded.
@@ -157,10 +180,15 @@ def _section(path: str, cls: type) -> str:
 def _limits(meta: typing.Mapping) -> str:
     low, high = meta.get("min"), meta.get("max")
     if low is not None and high is not None:
-        return f"{low:g} to {high:g}"
+        return f"{_bound(low)} to {_bound(high)}"
     if low is not None:
-        return f"at least {low:g}"
-    return f"at most {high:g}" if high is not None else ""
+        return f"at least {_bound(low)}"
+    return f"at most {_bound(high)}" if high is not None else ""
+
+
+def _bound(value: float) -> str:
+    """A range's end, readable: `10,000,000`, `0.01`."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def _type_name(tp: Any) -> str:

@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+from sim.formats.input_files import read_text
 from sim.formats.problems import InputError, Problem
 
 COLUMNS = ("kind", "place", "from", "to", "date_first", "date_last", "note", "source")
@@ -103,10 +104,9 @@ def load_history(path: Path | str) -> History:
 def check_history(path: Path | str) -> tuple[History | None, list[Problem]]:
     """The file's facts and its problems (the facts are None if it cannot be read)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(path, "file", f"cannot read it: {error}")]
+    text, unreadable = read_text(path)
+    if unreadable is not None:
+        return None, [unreadable]
     rows = list(csv.reader(text.splitlines()))
     if not rows or tuple(c.strip() for c in rows[0]) != COLUMNS:
         found = ",".join(rows[0]) if rows else "nothing"

@@ -8,9 +8,10 @@ columns), else from the folder it lives in.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
+
+from sim.formats.input_files import read_toml
 
 FileKind = Literal["scenario", "experiment", "history"]
 HISTORY_SUFFIXES = (".csv",)
@@ -21,8 +22,7 @@ def file_kind(path: Path | str) -> FileKind:
     path = Path(path)
     if path.suffix.lower() in HISTORY_SUFFIXES:
         return "history"
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+    table, _ = read_toml(path)
+    if table is None:
         return "experiment" if path.resolve().parent.name == "experiments" else "scenario"
     return "experiment" if "variants" in table else "scenario"

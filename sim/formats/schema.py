@@ -18,6 +18,17 @@ PlaceKind = Literal[
 ]
 PlaceTag = Literal["vital", "symbolic", "supply_source"]
 
+# Bounds of physical sense: a value beyond them is a typo, and would overflow the model's
+# arithmetic (a reserve of 1e308 gave negative deserters and an `Infinity` in --json).
+MAX_DAYS = 100_000  # a horizon of 270 years
+MAX_SEED = 2**63 - 1  # seeds are stored as 64-bit integers
+MAX_FIGHTERS = 10_000_000  # more than any army ever fielded
+MAX_PEOPLE = 100_000_000  # more than the largest city
+MAX_SORTIES = 10_000  # per day; the largest air campaigns flew about 3,000
+MAX_KM = 20_000  # half the Earth's circumference
+MAX_WEIGHT = 1_000_000  # a place's value or targeting weight
+MAX_GRID_CELLS = 100_000  # a grid map's cells (a run of 1,000,000 cells needs 3.5 GB)
+
 
 def key(
     doc: str,
@@ -51,8 +62,8 @@ class RunSpec:
     start_date: dt.date | None = key(
         "Calendar date of day 0. Needed when events are given by `date`.", None
     )
-    days: int = key("Horizon: number of simulated days.", 365, unit="days", min=1, max=100_000)
-    seed: int = key("Seed of the model's random generator.", 0, min=0)
+    days: int = key("Horizon: number of simulated days.", 365, unit="days", min=1, max=MAX_DAYS)
+    seed: int = key("Seed of the model's random generator.", 0, min=0, max=MAX_SEED)
     deterministic: bool = key(
         "Replace every random draw by its expected value (for checks against closed forms).",
         False,
@@ -67,9 +78,15 @@ class PlaceSpec:
 
     lat: float | None = key("Latitude.", None, unit="degrees", min=-90, max=90, fixed=True)
     lon: float | None = key("Longitude.", None, unit="degrees", min=-180, max=180, fixed=True)
-    x: float | None = key("East coordinate on a teaching map.", None, unit="km", fixed=True)
-    y: float | None = key("North coordinate on a teaching map.", None, unit="km", fixed=True)
-    population: float = key("Inhabitants; recruits come from them.", 0.0, unit="people", min=0)
+    x: float | None = key(
+        "East coordinate on a teaching map.", None, unit="km", min=-MAX_KM, max=MAX_KM, fixed=True
+    )
+    y: float | None = key(
+        "North coordinate on a teaching map.", None, unit="km", min=-MAX_KM, max=MAX_KM, fixed=True
+    )
+    population: float = key(
+        "Inhabitants; recruits come from them.", 0.0, unit="people", min=0, max=MAX_PEOPLE
+    )
     terrain: float = key(
         "Fortification factor: attackers' fire here is divided by it (1 = open ground).",
         1.0,
@@ -90,7 +107,7 @@ class RoadSpec:
 
     from_place: str = key("One end (a place name).", toml_name="from")
     to_place: str = key("The other end (a place name).", toml_name="to")
-    km: float = key("Road length.", unit="km", min=0.01)
+    km: float = key("Road length.", unit="km", min=0.01, max=MAX_KM)
     name: str = key("Road name, e.g. `M5`.", "")
 
 
@@ -100,8 +117,12 @@ class GridCellSpec:
 
     x: int = key("Column, from 0 at the west edge.", min=0)
     y: int = key("Row, from 0 at the south edge.", min=0)
-    population: float | None = key("Inhabitants (default: the grid's).", None, min=0)
-    terrain: float | None = key("Fortification factor (default: the grid's).", None, min=0.1)
+    population: float | None = key(
+        "Inhabitants (default: the grid's).", None, min=0, max=MAX_PEOPLE
+    )
+    terrain: float | None = key(
+        "Fortification factor (default: the grid's).", None, min=0.1, max=10
+    )
     region: str | None = key("Region (default: the zone's, else empty).", None)
     kind: PlaceKind = key("What the place is.", "town")
     tags: list[PlaceTag] = key("Tags that raise the place's value.", [])
@@ -116,19 +137,23 @@ class GridZoneSpec:
     y: list[int] = key("First and last row, inclusive: `[y0, y1]`.")
     controller: str | None = key("Faction holding these cells on day 0.", None)
     region: str | None = key("Region of these cells.", None)
-    terrain: float | None = key("Fortification factor of these cells.", None, min=0.1)
-    population: float | None = key("Inhabitants per cell.", None, min=0)
+    terrain: float | None = key("Fortification factor of these cells.", None, min=0.1, max=10)
+    population: float | None = key("Inhabitants per cell.", None, min=0, max=MAX_PEOPLE)
 
 
 @dataclasses.dataclass
 class GridSpec:
     """A rectangular grid of cells joined to their 4 neighbours; some cells named."""
 
-    width: int = key("Number of columns.", min=1, max=1000)
+    width: int = key(
+        f"Number of columns (width x height: at most {MAX_GRID_CELLS:,} cells).", min=1, max=1000
+    )
     height: int = key("Number of rows.", min=1, max=1000)
-    cell_km: float = key("Distance between neighbouring cell centres.", 10.0, unit="km", min=0.01)
-    population: float = key("Inhabitants of a cell not otherwise set.", 0.0, min=0)
-    terrain: float = key("Fortification factor of a cell not otherwise set.", 1.0, min=0.1)
+    cell_km: float = key(
+        "Distance between neighbouring cell centres.", 10.0, unit="km", min=0.01, max=1000
+    )
+    population: float = key("Inhabitants of a cell not otherwise set.", 0.0, min=0, max=MAX_PEOPLE)
+    terrain: float = key("Fortification factor of a cell not otherwise set.", 1.0, min=0.1, max=10)
     cells: dict[str, GridCellSpec] = key("Named cells, by name.", {})
     zones: dict[str, GridZoneSpec] = key(
         "Rectangles of cells, by name; later zones override earlier ones.", {}
@@ -177,6 +202,7 @@ class RecruitmentSpec:
         0.0,
         unit="per 1,000 people per day",
         min=0,
+        max=1000,
     )
     desertion: float = key(
         "Share of its manpower (reserve and deployed) that deserts each day.",
@@ -217,13 +243,15 @@ class DoctrineSpec:
         0.0,
         unit="fighters",
         min=0,
+        max=MAX_FIGHTERS,
     )
-    max_offensives: int = key("How many places it attacks at once, at most.", 2, min=0)
+    max_offensives: int = key("How many places it attacks at once, at most.", 2, min=0, max=10_000)
     min_attack: float = key(
         "Smallest force it sends against a place (to take an undefended one).",
         100.0,
         unit="fighters",
         min=1,
+        max=MAX_FIGHTERS,
     )
     vital_only_below: float = key(
         "When its reserve is below this, it reinforces only places tagged `vital` "
@@ -231,9 +259,10 @@ class DoctrineSpec:
         0.0,
         unit="fighters",
         min=0,
+        max=MAX_FIGHTERS,
     )
     speed_km_per_day: float = key(
-        "How far its reserves move along roads in a day.", 60.0, unit="km/day", min=1
+        "How far its reserves move along roads in a day.", 60.0, unit="km/day", min=1, max=2000
     )
     travel_delay_days: float = key(
         "Mean extra days a movement takes beyond the road's (drawn per movement, Poisson; "
@@ -318,9 +347,15 @@ class AirSpec:
 
     UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
-    sorties_per_day: float = key("Sorties flown per day.", 0.0, unit="sorties/day", min=0)
+    sorties_per_day: float = key(
+        "Sorties flown per day.", 0.0, unit="sorties/day", min=0, max=MAX_SORTIES
+    )
     casualties_per_sortie: float = key(
-        "Fighters put out of action per sortie, on average.", 1.0, unit="fighters", min=0
+        "Fighters put out of action per sortie, on average.",
+        1.0,
+        unit="fighters",
+        min=0,
+        max=1000,
     )
     morale_shock: float = key(
         "Morale lost by a force of 1,000 per sortie against it (larger forces lose "
@@ -333,15 +368,22 @@ class AirSpec:
         "Share of sorties by target faction; the shares sum to 1.", {}, min=0, max=1, fixed=True
     )
     place_weights: dict[str, float] = key(
-        "Multiplier of a place's weight as a target, by place name (default 1).", {}, min=0
+        "Multiplier of a place's weight as a target, by place name (default 1).",
+        {},
+        min=0,
+        max=MAX_WEIGHT,
     )
     region_weights: dict[str, float] = key(
-        "Multiplier of a place's weight as a target, by region (default 1).", {}, min=0
+        "Multiplier of a place's weight as a target, by region (default 1).",
+        {},
+        min=0,
+        max=MAX_WEIGHT,
     )
     engaged_bonus: float = key(
         "Extra weight of places where the target fought the day before (close air support).",
         2.0,
         min=0,
+        max=MAX_WEIGHT,
     )
     suppression: float = key(
         "Suppression per sortie of a force of 1,000: the share of its fire lost for the day "
@@ -356,6 +398,7 @@ class AirSpec:
         "(`air_focus` of a player's or a Python doctrine's orders).",
         5.0,
         min=1,
+        max=MAX_WEIGHT,
     )
 
 
@@ -416,9 +459,15 @@ class FactionSpec:
 
     label: str = key("Display name (default: the faction's key).", "")
     color: str = key("Display colour, e.g. `#d62728` (default: from a palette).", "")
-    reserve: float = key("Manpower in reserve on day 0.", 0.0, unit="fighters", min=0)
+    reserve: float = key(
+        "Manpower in reserve on day 0.", 0.0, unit="fighters", min=0, max=MAX_FIGHTERS
+    )
     forces: dict[str, float] = key(
-        "Manpower deployed on day 0, by place name.", {}, unit="fighters", min=0
+        "Manpower deployed on day 0, by place name.",
+        {},
+        unit="fighters",
+        min=0,
+        max=MAX_FIGHTERS,
     )
     morale: float = key("Baseline morale; forces recover towards it.", 0.5, min=0, max=1)
     break_point: float = key("Morale below which a force in combat routs.", 0.2, min=0, max=1)
@@ -450,7 +499,7 @@ class EventSpec:
 
     UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
-    day: int | None = key("Day it happens (give `day` or `date`).", None, min=0)
+    day: int | None = key("Day it happens (give `day` or `date`).", None, min=0, max=MAX_DAYS)
     date: dt.date | None = key("Date it happens (needs `run.start_date`).", None)
     description: str = key("What happens, in words.", "")
     enabled: bool = key("Set false to cancel it in a variant.", True)
@@ -459,10 +508,20 @@ class EventSpec:
         'Faction keys to change, by dotted path, e.g. `{ "air.sorties_per_day" = 90 }`.', {}
     )
     add_reserve: float = key(
-        "Manpower added to (or, if negative, withdrawn from) the reserve.", 0.0, unit="fighters"
+        "Manpower added to (or, if negative, withdrawn from) the reserve. A withdrawal "
+        "takes at most what the reserve holds that day; one larger than the faction could "
+        "ever have by then is refused.",
+        0.0,
+        unit="fighters",
+        min=-MAX_FIGHTERS,
+        max=MAX_FIGHTERS,
     )
     add_forces: dict[str, float] = key(
-        "Manpower arriving at places, by place name.", {}, unit="fighters", min=0
+        "Manpower arriving at places, by place name.",
+        {},
+        unit="fighters",
+        min=0,
+        max=MAX_FIGHTERS,
     )
     relations: dict[str, Relation] = key(
         "New relations of `faction` to others, both ways (e.g. a ceasefire).", {}
@@ -499,6 +558,7 @@ class CombatSpec:
         1.0,
         unit="fighters",
         min=0.001,
+        max=MAX_FIGHTERS,
     )
 
 
@@ -509,7 +569,7 @@ class MoraleSpec:
     UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     loss_sensitivity: float = key(
-        "Morale lost per unit of the share of a force lost in a day.", 1.0, min=0
+        "Morale lost per unit of the share of a force lost in a day.", 1.0, min=0, max=100
     )
     recovery: float = key(
         "Daily share of the gap to the baseline that morale recovers.", 0.05, min=0, max=1
@@ -550,11 +610,13 @@ class PlaceValueSpec:
 
     UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
-    base: float = key("Value of any place.", 1.0, min=0)
-    per_10k_population: float = key("Value per 10,000 inhabitants.", 1.0, min=0)
-    vital: float = key("Value added by the `vital` tag.", 5.0, min=0)
-    symbolic: float = key("Value added by the `symbolic` tag.", 3.0, min=0)
-    supply_source: float = key("Value added by the `supply_source` tag.", 3.0, min=0)
+    base: float = key("Value of any place.", 1.0, min=0, max=MAX_WEIGHT)
+    per_10k_population: float = key("Value per 10,000 inhabitants.", 1.0, min=0, max=MAX_WEIGHT)
+    vital: float = key("Value added by the `vital` tag.", 5.0, min=0, max=MAX_WEIGHT)
+    symbolic: float = key("Value added by the `symbolic` tag.", 3.0, min=0, max=MAX_WEIGHT)
+    supply_source: float = key(
+        "Value added by the `supply_source` tag.", 3.0, min=0, max=MAX_WEIGHT
+    )
 
 
 MetricKind = Literal[
@@ -613,8 +675,10 @@ class MetricSpec:
         False,
     )
     measure: Literal["places", "population"] = key("What territory counts.", "places")
-    from_day: int = key("First day counted (strike shares).", 0, min=0)
-    by_day: int | None = key("Day the metric is read (default: the last day).", None, min=0)
+    from_day: int = key("First day counted (strike shares).", 0, min=0, max=MAX_DAYS)
+    by_day: int | None = key(
+        "Day the metric is read (default: the last day).", None, min=0, max=MAX_DAYS
+    )
 
 
 @dataclasses.dataclass

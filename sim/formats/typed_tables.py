@@ -236,8 +236,14 @@ def _convert_dict(value: Any, item_tp: Any, path: KeyPath, meta: typing.Mapping,
 
 def _range_text(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"between {low:g} and {high:g}"
-    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+        return f"between {number_text(low)} and {number_text(high)}"
+    return f"at least {number_text(low)}" if low is not None else f"at most {number_text(high)}"
+
+
+def number_text(value: float) -> str:
+    """A bound as written in messages and docs: whole numbers in full (`10000000`, not
+    `1e+07`), others as short as exact (`0.01`)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _describe(value: Any) -> str:

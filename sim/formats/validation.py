@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import math
+import re
 from collections.abc import Collection
 
 from sim.formats.map import Map, expand_grid, grid_cell_name
 from sim.formats.schema import (
+    MAX_GRID_CELLS,
     AirSpec,
     EventSpec,
     FactionSpec,
@@ -36,6 +39,7 @@ from sim.formats.typed_tables import (
 from sim.formats.uncertainty import Distribution, expected_spec
 
 SHARE_TOLERANCE = 1e-6
+_GENERATED_NAME = re.compile(r"x(?P<x>\d+)y(?P<y>\d+)")
 NOT_SETTABLE_BY_EVENTS = {
     "label",
     "color",
@@ -62,6 +66,7 @@ def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceS
     A broken map does not stop the other checks: with a bad road or coordinates the place
     names are still known; with a broken grid, checks of place names are skipped.
     """
+    _check_names(spec, report)
     places, roads, place_paths, sound = _check_map(spec.map, report)
     context = _Context(spec, places, place_paths, report)
     context.check_controllers()
@@ -72,10 +77,95 @@ def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceS
         context.check_event(event, ("events", name))
     for name, metric in spec.metrics.items():
         context.check_metric(metric, ("metrics", name))
+    _check_withdrawals(spec, places or {}, report)
     if places is None or not sound:
         return None
     links = expected_spec(spec.map.links)
     return places, Map.build(expected_spec(places), expected_spec(roads), links)
+
+
+def _check_names(spec: ScenarioSpec, report: Report) -> None:
+    """Names of factions, places, events and metrics are keys that other tables use:
+    none may be empty or blank."""
+    named = {
+        ("factions",): spec.factions,
+        ("map", "places"): spec.map.places,
+        ("events",): spec.events,
+        ("metrics",): spec.metrics,
+    }
+    if spec.map.grid is not None:
+        named[("map", "grid", "cells")] = spec.map.grid.cells
+    for path, table in named.items():
+        for name in table:
+            if not name.strip():
+                report((*path, name), "a name must not be empty or blank")
+
+
+def _check_withdrawals(spec: ScenarioSpec, places: dict[str, PlaceSpec], report: Report) -> None:
+    """An event's negative `add_reserve` must be one the faction could have in reserve:
+    at most its manpower on day 0, plus what earlier events gave it and what it could
+    recruit (from every inhabitant of the map) up to that day. Uncertain numbers count
+    at the end of their range that favours the withdrawal."""
+    population = sum(_most(place.population) for place in places.values())
+    for name, event in spec.events.items():
+        faction = spec.factions.get(event.faction)
+        days = _event_days(event, spec.run.start_date)
+        if not event.enabled or _most(event.add_reserve) >= 0 or faction is None or not days:
+            continue
+        day = days[1]
+        most = _most(faction.reserve) + sum(_most(v) for v in faction.forces.values())
+        most += _most(faction.recruitment.rate) / 1000 * population * day
+        most += _gains_before(spec, event, day)
+        if -_most(event.add_reserve) > most:
+            report(
+                ("events", name, "add_reserve"),
+                f"withdraws {-_most(event.add_reserve):,.0f} fighters, but {event.faction!r} "
+                f"can have at most {most:,.0f} by day {day}",
+            )
+
+
+def _gains_before(spec: ScenarioSpec, event: EventSpec, day: int) -> float:
+    """Manpower that other enabled events may give `event`'s faction by `day`."""
+    gained = 0.0
+    for other in spec.events.values():
+        when = _event_days(other, spec.run.start_date)
+        mine = other is not event and other.enabled and other.faction == event.faction
+        if mine and when and when[0] <= day:
+            gained += max(_most(other.add_reserve), 0.0)
+            gained += sum(_most(v) for v in other.add_forces.values())
+    return gained
+
+
+def _event_days(event: EventSpec, start_date: dt.date | None) -> tuple[float, float] | None:
+    """The earliest and latest day an event may happen (day 0 if dated before the start;
+    an uncertain day anywhere in its range), or None if unknown."""
+    if event.day is not None:
+        return _least(event.day), _most(event.day)
+    if event.date is None or start_date is None:
+        return None
+    day = max((event.date - start_date).days, 0)
+    return day, day
+
+
+def _least(value: float | Distribution) -> float:
+    return value.low if isinstance(value, Distribution) else value
+
+
+def _most(value: float | Distribution) -> float:
+    return value.high if isinstance(value, Distribution) else value
+
+
+def late_events(spec: ScenarioSpec, days: int) -> list[tuple[KeyPath, str]]:
+    """Enabled events that happen after the last day of a run of `days` days: they have
+    no effect (a warning, not an error: a shorter `--days` leaves out the later events)."""
+    late = []
+    for name, event in spec.events.items():
+        when = _event_days(event, spec.run.start_date)
+        if event.enabled and when and when[0] > days:
+            day = f"{when[0]:g}" if when[0] == when[1] else f"{when[0]:g} or later"
+            message = f"happens on day {day}, after the run's last day ({days}): no effect"
+            late.append((("events", name), message))
+    return late
 
 
 def _known(name: str, choices: Collection[str], path: KeyPath, what: str, report: Report) -> bool:
@@ -151,6 +241,10 @@ def _check_coordinates(places: dict[str, PlaceSpec], report: Report) -> bool:
 def _check_grid(grid: GridSpec, report: Report) -> bool:
     if grid.width is None or grid.height is None:  # reported as missing
         return False
+    if grid.width * grid.height > MAX_GRID_CELLS:
+        cells = grid.width * grid.height
+        report(("map", "grid"), f"{cells:,} cells: a grid has at most {MAX_GRID_CELLS:,}")
+        return False
     sound = True
     taken: dict[tuple[int, int], str] = {}
     for name, cell in grid.cells.items():
@@ -158,6 +252,14 @@ def _check_grid(grid: GridSpec, report: Report) -> bool:
         if cell.x is None or cell.y is None:
             sound = False
             continue
+        generated = _generated_cell(name, grid)
+        if generated is not None and generated != (cell.x, cell.y):
+            report(
+                path,
+                f"{name!r} is the name the grid gives the unnamed cell {generated}: "
+                "name this cell otherwise",
+            )
+            sound = False
         if cell.x >= grid.width or cell.y >= grid.height:
             report(
                 path, f"cell ({cell.x}, {cell.y}) lies outside the {grid.width}x{grid.height} grid"
@@ -179,6 +281,16 @@ def _check_grid(grid: GridSpec, report: Report) -> bool:
                 )
                 sound = False
     return sound
+
+
+def _generated_cell(name: str, grid: GridSpec) -> tuple[int, int] | None:
+    """The cell (x, y) of the grid whose generated name is `name`, if any."""
+    match = _GENERATED_NAME.fullmatch(name)
+    if match is None:
+        return None
+    x, y = int(match["x"]), int(match["y"])
+    inside = x < grid.width and y < grid.height
+    return (x, y) if inside and grid_cell_name(x, y) == name else None
 
 
 def _grid_place_paths(grid: GridSpec) -> dict[str, KeyPath]:
