@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add replicates in batches until every comparison's 95 %% interval is narrower "
         "than its sesoi, or a cap (the experiment's [precision] table, which turns this on "
-        "by itself; else batches of 10 up to 200)",
+        "by itself unless --replicates is given; else batches of 10 up to 200)",
     )
     sweep.add_argument("--no-report", action="store_true", help="do not write the report")
     _allow_outside_option(sweep)
@@ -352,7 +352,8 @@ def _sweep(args: argparse.Namespace) -> int:
     _expect_kind(args.experiment, "experiment")
     ResultStore.check_folder(args.out, args.resume)  # before the experiment's scenarios load
     experiment = load_experiment(args.experiment, allow_outside=args.allow_outside)
-    if args.precision or experiment.spec.precision is not None:
+    by_table = experiment.spec.precision is not None and args.replicates is None
+    if args.precision or by_table:  # a --replicates given fixes the count instead
         return _sweep_to_precision(experiment, args)
     result = sweep(
         experiment,

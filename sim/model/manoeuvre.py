@@ -101,6 +101,8 @@ def _gives_up(theirs, bearable, deterministic):
     the worse the odds, the sooner), or, in a deterministic run, once that reaches 1/2."""
     if theirs <= bearable:
         return False
+    if bearable <= 0.0:  # it cannot fire at all (wholly suppressed): it gives up
+        return True
     hazard = 1.0 - np.exp(GIVE_UP_RATE * (1.0 - theirs / bearable))
     if deterministic:
         return hazard >= 0.5
