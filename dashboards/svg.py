@@ -54,6 +54,14 @@ class Frame:
     width: int
     height: int
     cell: float  # pixels between neighbouring cells of a grid map (0: not a grid)
+    projection: tuple[float, float, float, float, int] = (1.0, 0.0, 0.0, 1.0, 0)
+    # (x factor, x min, y max, scale, pad): map coordinates to pixels, see `project`
+
+    def project(self, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixels of other points in the map's coordinates (a base map's lines)."""
+        factor, x_min, y_max, scale, pad = self.projection
+        coords = np.asarray(coords, dtype=float)
+        return pad + (coords[:, 0] * factor - x_min) * scale, pad + (y_max - coords[:, 1]) * scale
 
 
 def fit(coords: np.ndarray, geographic: bool, width: int, pad: int = 24, grid: bool = False):
@@ -63,10 +71,10 @@ def fit(coords: np.ndarray, geographic: bool, width: int, pad: int = 24, grid: b
     projection at the map's mean latitude); x/y in km are drawn as they are.
     """
     x, y = coords[:, 0].astype(float), coords[:, 1].astype(float)
-    if geographic:
-        x = x * np.cos(np.radians(y.mean()))
+    factor = float(np.cos(np.radians(y.mean()))) if geographic else 1.0
+    x = x * factor
     step = _spacing(np.concatenate([x, y])) if grid else 0.0  # a grid cell, in map units
-    pad = 6 if grid else pad
+    pad = 20 if grid else pad  # a grid's margin holds its column and row numbers
     x_min, y_max = x.min() - step / 2, y.max() + step / 2
     span_x, span_y = max(np.ptp(x) + step, 1e-9), max(np.ptp(y) + step, 1e-9)
     scale = (width - 2 * pad) / span_x
@@ -75,7 +83,7 @@ def fit(coords: np.ndarray, geographic: bool, width: int, pad: int = 24, grid: b
     px = pad + (x - x_min) * scale
     py = pad + (y_max - y) * scale
     height = int(np.ceil(span_y * scale + 2 * pad))
-    return Frame(px, py, int(width), height, step * scale)
+    return Frame(px, py, int(width), height, step * scale, (factor, x_min, y_max, scale, pad))
 
 
 def _spacing(values: np.ndarray) -> float:
