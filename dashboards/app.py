@@ -4,7 +4,9 @@ Three tabs: **Explore** (pick a scenario, set parameters, step a run and watch t
 the plots), **Compare** (open a sweep's results: verdicts, distributions, fan charts,
 the capture map, and any run replayed on the map) and **Wargame** (the classroom
 wargame: set up a game, join it with a code, play it turn by turn, review it). The
-wargame alone is also served at `/wargame`, the address to give the teams.
+wargame alone is also served at `/wargame`, the address to give the teams. In classroom
+mode (`frontline dashboard --classroom`) only the wargame is served, at `/` too: Explore
+and Compare would show the war without the fog (see `serving`).
 
 Why not Mesa's SolaraViz: its page expects model parameters as keyword arguments of the
 model class and draws spaces and plots with matplotlib or altair, redrawn in full every
@@ -19,9 +21,8 @@ from __future__ import annotations
 import solara
 import solara.lab
 
+from dashboards import serving
 from dashboards.catalogue import project_root
-from dashboards.compare import Compare
-from dashboards.explore import Explore
 from dashboards.wargame import Wargame
 
 ROOT = project_root()  # scenarios/ and results/ are found under it
@@ -29,7 +30,28 @@ DEFAULT_SCENARIO = "scenarios/teaching/valley.toml"
 
 CSS = """
 .fl-sidebar { max-width: 380px; }
-.fl-map-box svg, .fl-chart-box svg { display: block; }
+.fl-map-box svg, .fl-chart-box svg { display: block; max-width: 100%; height: auto; }
+.fl-map-box { position: relative; touch-action: none; }
+.fl-map-tools { position: absolute; top: 4px; left: 4px; display: flex; gap: 2px; z-index: 2; }
+.fl-map-tools button { width: 26px; height: 26px; border: 1px solid #999; background: #fff;
+                       border-radius: 3px; font-size: 16px; line-height: 1; cursor: pointer; }
+.fl-map-holder { overflow: hidden; }
+.fl-pending { background: #fff4d6; padding: 2px 8px; border-radius: 4px; font-size: 13px; }
+.fl-about p { margin: 0 0 6px 0; font-size: 14px; }
+.fl-qr svg { display: block; }
+.fl-join-url { font-family: monospace; font-size: 13px; word-break: break-all; }
+.fl-channel { border: 1px solid #dde; border-radius: 4px; padding: 4px 8px; margin: 4px 0; }
+.fl-message { font-size: 13px; margin: 2px 0; white-space: pre-wrap; word-break: break-word; }
+.fl-message b { margin-right: 4px; }
+.fl-objective-result { font-size: 13px; }
+.fl-confirm { background: #fff4d6; border-left: 4px solid #ef6c00; padding: 6px 10px;
+              margin: 4px 0; font-size: 13px; }
+.fl-map-col { min-width: 0; }
+@media (max-width: 700px) {
+  .fl-team-page .fl-side-col, .fl-team-page .fl-map-col { min-width: 0 !important;
+                                                          width: 100% !important; }
+  .fl-orders .v-input { max-width: 100% !important; }
+}
 .fl-chart-box { border: 1px solid #eee; }
 .fl-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 13px; margin: 4px 0; }
 .fl-swatch { display: inline-block; width: 11px; height: 11px; border: 1px solid #555;
@@ -65,7 +87,14 @@ CSS = """
 
 @solara.component
 def Page():
-    """The app: a title, then the Explore and Compare tabs."""
+    """The app: a title, then the Explore, Compare and Wargame tabs (in classroom mode,
+    the wargame alone)."""
+    if serving.classroom():
+        WargamePage()
+        return
+    from dashboards.compare import Compare  # not imported in classroom mode
+    from dashboards.explore import Explore
+
     solara.Style(CSS)
     solara.Title("Frontline")
     with solara.Column(style="padding: 8px 16px"):
@@ -84,8 +113,14 @@ def WargamePage():
     """The wargame alone (`/wargame`): what the teams open in a classroom."""
     solara.Style(CSS)
     solara.Title("Frontline wargame")
-    with solara.Column(style="padding: 8px 16px"):
+    with solara.Column(style="padding: 8px 10px", classes=["fl-wargame-page"]):
         solara.HTML("h2", "Frontline: classroom wargame")
+        if serving.classroom():
+            solara.HTML(
+                "div",
+                "<small>Classroom mode: this server serves the wargame only.</small>",
+                classes=["fl-classroom-note"],
+            )
         Wargame(ROOT)
 
 
@@ -94,6 +129,8 @@ def Plain(children=[]):  # noqa: B006 (solara's layout signature)
     """The pages as they are, without solara's default app bar."""
     solara.Column(children=children, style="padding: 0", gap="0px")
 
+
+serving.instructor_token()  # drawn (and printed, when it is needed) as the server starts
 
 # `solara run` serves these routes: the dashboard at `/`, the wargame alone at `/wargame`
 routes = [

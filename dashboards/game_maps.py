@@ -84,11 +84,9 @@ class FogPainter(MapPainter):
         else:
             veil = (
                 f'<circle class="fl-veil" cx="{x:.1f}" cy="{y:.1f}" r="{self.radius[p] + 4:.1f}" '
-                f'stroke="#666" stroke-dasharray="2 2"'
+                f'stroke="#3c3c3c" stroke-width="0.8"'
             )
-        return drawn.replace(
-            "</g>", f'{veil} fill="#8a8a8a" fill-opacity="0.5" pointer-events="none"/></g>'
-        )
+        return drawn.replace("</g>", f'{veil} fill="url(#fl-fog)" pointer-events="none"/></g>')
 
     def _title(self, model, p: int, forces: np.ndarray) -> str:
         c = int(model.controller[p])
@@ -101,7 +99,7 @@ class FogPainter(MapPainter):
             morale = model.morale[f, p]
             known = f", morale {morale:.2f}" if np.isfinite(morale) else ""
             lines.append(f"{esc(self.labels[f])}: {forces[f]:,.0f} fighters{known}")
-        return "\n".join(lines)
+        return "\n".join(lines + self._strike_lines(p))
 
 
 def replay_frame(model, control: np.ndarray, day: int) -> tuple[ModelView, dict]:

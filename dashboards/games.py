@@ -191,9 +191,7 @@ def open_channel(access: Access, name: str, members: list[str]) -> Channel:
 def channels_of(access: Access) -> list[Channel]:
     """The channels `access` may read: all for the umpire, a team's own for a team."""
     return [
-        c
-        for c in store().channels(access.game_id)
-        if c.readable_by(access.role, access.faction)
+        c for c in store().channels(access.game_id) if c.readable_by(access.role, access.faction)
     ]
 
 

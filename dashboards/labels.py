@@ -68,9 +68,7 @@ def place_labels(
     ).reshape(-1, 4)
     placed: list[tuple[Label, float, float]] = []  # label, width and height at zoom 1
     for zoom in ZOOMS:
-        boxes = [
-            _box(label.x, label.y, label.anchor, w / zoom, h / zoom) for label, w, h in placed
-        ]
+        boxes = [_box(label.x, label.y, label.anchor, w / zoom, h / zoom) for label, w, h in placed]
         done = {label.place for label, _, _ in placed}
         for p in order:
             if p in done:

@@ -80,8 +80,7 @@ class BattleWatch:
 
     def __init__(self, model, objectives: dict[str, list[str]]):
         self.places = {
-            faction: [model.map.index(p) for p in places]
-            for faction, places in objectives.items()
+            faction: [model.map.index(p) for p in places] for faction, places in objectives.items()
         }
         self.names = model.map.names
         self.notes: dict[tuple[str, int], list[Note]] = {
@@ -183,9 +182,7 @@ def explain(place: str, notes: list[Note], side: np.ndarray, enemy: np.ndarray) 
 def _routed(before: Note, after: Note, who: np.ndarray, was: float, now: float) -> bool:
     """Whether a faction of `who` routed that day (its rout count grew) while the force
     there fell by at least ROUT_DROP."""
-    grew = any(
-        b < a for b, a, member in zip(before.routs, after.routs, who, strict=True) if member
-    )
+    grew = any(b < a for b, a, member in zip(before.routs, after.routs, who, strict=True) if member)
     return grew and was > 0.5 and now <= (1 - ROUT_DROP) * was
 
 

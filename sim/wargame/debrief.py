@@ -42,11 +42,24 @@ class Standing:
         tied = (self.simulated == self.result).mean()
         return float(below + tied / 2)
 
-    def sentence(self) -> str:
+    @property
+    def all_same(self) -> bool:
+        """Whether every run of the model alone ended with the team's own result."""
+        return bool(len(self.simulated) and np.all(self.simulated == self.result))
+
+    def placing(self) -> str:
+        """Where the result stands among the model's runs, in words."""
+        if self.all_same:
+            return (
+                f"the same as every one of the {len(self.simulated)} runs played by the model alone"
+            )
         return (
-            f"{self.faction}: {self.result:.0f} places held by its side; better than "
-            f"{self.percentile:.0%} of {len(self.simulated)} runs played by the model alone"
+            f"better than {self.percentile:.0%} of {len(self.simulated)} runs played by the "
+            "model alone"
         )
+
+    def sentence(self) -> str:
+        return f"{self.faction}: {self.result:.0f} places held by its side; {self.placing()}"
 
 
 def benchmark_run(game: Game, seed: int) -> FrontlineModel:

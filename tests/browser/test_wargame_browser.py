@@ -108,7 +108,7 @@ def wait_turn(page, turn: int) -> None:
 
 def pick_objective(page, place: str) -> None:
     """Add `place` to the objectives, and wait for the server to show its odds."""
-    page.get_by_label("Places to attack").click(force=True)
+    page.get_by_label("Places to attack (or click them on the map)").click(force=True)
     page.get_by_role("option", name=place, exact=True).click()
     page.keyboard.press("Escape")
     page.locator(".fl-odds", has_text=place).wait_for()
@@ -232,7 +232,7 @@ def test_three_turns_two_teams_and_a_restart(browser, server, artifacts, keep_fo
     advance(umpire, 2)
     wait_turn(regime, 3)
     wait_turn(isis, 3)
-    regime.get_by_label("Places to attack").click(force=True)
+    regime.get_by_label("Places to attack (or click them on the map)").click(force=True)
     first = regime.get_by_role("option").first.inner_text()
     regime.keyboard.press("Escape")
     pick_objective(regime, first)
