@@ -3,8 +3,9 @@ results directories of the project.
 
 Files are checked with the same loader as `frontline validate`; a file that fails is
 listed with its problems rather than hidden, so a broken file is noticed. Fragments are
-not listed: files other scenarios extend and that have no `[run]` of their own (the Syria
-map and factions), which alone would run a war without its forces or events. Results of
+not listed: files other scenarios extend and with no `[run]` in themselves or what they
+extend (the Syria map and factions), which alone would run a war without its forces or
+events. Results of
 the checks are kept until a file involved changes, so scanning again is cheap.
 """
 
@@ -105,10 +106,23 @@ def _own_keys(path: Path) -> tuple[set[str], Path | None]:
 
 
 def fragments(paths: list[Path]) -> set[Path]:
-    """The files others extend that have no `[run]` of their own."""
+    """The files others extend that have no `[run]` in their chain of `extends`."""
     keys = {path: _own_keys(path) for path in paths}
     extended = {parent for _, parent in keys.values() if parent is not None}
-    return {path for path, (own, _) in keys.items() if path in extended and "run" not in own}
+
+    def runs(path: Path) -> bool:
+        seen = set()
+        while path in keys and path not in seen:
+            seen.add(path)
+            own, parent = keys[path]
+            if "run" in own:
+                return True
+            if parent is None:
+                return False
+            path = parent
+        return True  # a chain leaving the folder (or looping): let the loader judge it
+
+    return {path for path in extended if path in keys and not runs(path)}
 
 
 def find_scenarios(root: Path) -> list[Entry]:

@@ -58,11 +58,13 @@ class FogPainter(MapPainter):
     """A team's map: places it does not observe are veiled and marked `data-observed=0`;
     other factions' morale is never shown."""
 
-    def svg(self, view, seen: np.ndarray, strikes: dict, selected: int | None = None) -> str:
+    def svg(
+        self, view, seen: np.ndarray, strikes: dict, selected: int | None = None, marks: str = ""
+    ) -> str:
         self._seen = seen
         return (
             super()
-            .svg(view, selected, strikes)
+            .svg(view, selected, strikes, marks)
             .replace('class="fl-map"', 'class="fl-map fl-fog"', 1)
         )
 

@@ -83,12 +83,12 @@ def Setup(root: Path, who: games.Instructor, on_created):
         try:
             if new not in {str(e.path) for e in entries}:
                 raise InputError([])
-            chosen = str(typed_path(root, new))
+            scenario = str(typed_path(root, new))
         except InputError as error:
             set_problems(problem_lines(error) or [f"{new}: not a scenario this page lists"])
             return
-        set_path(chosen)
-        _, scenario_seed = sides_of(chosen)
+        set_path(scenario)
+        _, scenario_seed = sides_of(scenario)
         seed.set(scenario_seed)
         chosen.set({})
         set_problems([])

@@ -34,10 +34,21 @@ H3 = ROOT / "scenarios" / "syria" / "h3_baseline.toml"
 
 
 def html_of(rc) -> str:
-    """All raw HTML and SVG the page shows, joined."""
+    """All raw HTML and SVG the page shows, and its problem boxes' text, joined."""
     parts = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
-    parts += [w.svg for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "svg")]
+    templates = rc.find(v.VuetifyTemplate).widgets
+    parts += [w.svg for w in templates if hasattr(w, "svg")]
+    parts += [w.title + "\n" + "\n".join(w.lines) for w in templates if hasattr(w, "lines")]
     return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def served_here(monkeypatch):
+    """The dashboard as `solara run` on this machine's loopback address serves it (a
+    dashboard served otherwise is shared, see dashboards.serving)."""
+    monkeypatch.setenv("SERVER_NAME", "127.0.0.1")
+    monkeypatch.delenv("FRONTLINE_DASHBOARD_SHARED", raising=False)
+    monkeypatch.delenv("FRONTLINE_CLASSROOM", raising=False)
 
 
 def map_widget(rc):
@@ -250,7 +261,7 @@ def test_a_shared_dashboard_opens_only_files_inside_the_project(tmp_path, monkey
     outside.write_text(VALLEY.read_text())
     _, rc = solara.render(Explore(ROOT), handle_error=False)
     type_in(rc, "or open a scenario file", str(outside))
-    assert "only files inside the project can be opened" in html_of(rc)
+    assert "only files inside the project are served" in html_of(rc)
     type_in(rc, "or open a scenario file", str(VALLEY.relative_to(ROOT)))
     assert "only files inside" not in html_of(rc)
     click(rc, "Step 1 day")
@@ -258,7 +269,7 @@ def test_a_shared_dashboard_opens_only_files_inside_the_project(tmp_path, monkey
     rc.close()
     _, rc = solara.render(Compare(ROOT), handle_error=False)
     type_in(rc, "or open a results directory", str(tmp_path))
-    assert "only files inside the project can be opened" in html_of(rc)
+    assert "only files inside the project are served" in html_of(rc)
     rc.close()
 
 

@@ -237,7 +237,10 @@ def _standing_plot(ranked: list[Standing]) -> bytes:
     for axis, standing in zip(axes[0], ranked, strict=True):
         axis.hist(standing.simulated, bins=15, color="#999999")
         axis.axvline(standing.result, color="#d62728", linewidth=2, label="your result")
-        axis.set_title(f"{standing.faction}: better than {standing.percentile:.0%}", fontsize=9)
+        placed = (
+            "same as every run" if standing.all_same else f"better than {standing.percentile:.0%}"
+        )
+        axis.set_title(f"{standing.faction}: {placed}", fontsize=9)
         axis.set_xlabel("places held by its side, model alone")
         axis.legend(fontsize=7)
     return png(figure)
