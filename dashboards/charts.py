@@ -83,10 +83,12 @@ def line_chart(
     days = len(values)
     top = nice_ceiling(float(values.max()) if values.size else 1.0) if y_max is None else y_max
     key, key_height = _legend(colors, labels, width)
-    axes = Axes(width, height + key_height, max(x_max, days - 1), top)
-    axes.inner_h -= key_height
+    axes = Axes(width, height, max(x_max, days - 1), top)
     parts = axes.frame(title, "day", "fl-chart")
-    parts.append(f'<g transform="translate(0 {height + key_height - 4})">{key}</g>')
+    total = height + key_height
+    parts[0] = parts[0].replace(f'height="{height}" viewBox="0 0 {width} {height}"',
+                                f'height="{total}" viewBox="0 0 {width} {total}"')  # fmt: skip
+    parts.append(f'<g transform="translate(0 {height + 10})">{key}</g>')
     keep = _thin(days, axes.inner_w // 2)
     x = keep.astype(float)
     for f, color in enumerate(colors):

@@ -19,7 +19,7 @@ import numpy as np
 
 FONT = 10.0  # pixels on screen
 CHAR_WIDTH = 0.64  # of the font size: a generous mean width of a sans-serif character
-LINE = 1.25  # of the font size: the height of a label's box
+LINE = 1.3  # of the font size: the height of a label's box (the font's ascent and descent)
 GAP = 2.0
 ZOOMS = (1, 2, 4, 8)
 

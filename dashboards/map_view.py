@@ -245,12 +245,12 @@ class MapPainter:
         )
 
     def _label(self, label) -> str:
-        hidden = ' style="display:none"' if label.zoom > 1 else ""
+        hidden = "display:none;" if label.zoom > 1 else ""
         return (
             f'<text class="fl-label" x="{label.x:.1f}" y="{label.y:.1f}" font-size="{FONT:g}" '
             f'data-size="{FONT:g}" data-minzoom="{label.zoom}" text-anchor="{label.anchor}" '
             f'dominant-baseline="central" fill="#222" stroke="#fbfbf8" stroke-width="2.5" '
-            f'paint-order="stroke" pointer-events="none"{hidden}>'
+            f'paint-order="stroke" pointer-events="none" style="{hidden}font-size:{FONT:g}px">'
             f"{esc(self.names[label.place])}</text>"
         )
 
