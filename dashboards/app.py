@@ -47,11 +47,10 @@ CSS = """
 .fl-confirm { background: #fff4d6; border-left: 4px solid #ef6c00; padding: 6px 10px;
               margin: 4px 0; font-size: 13px; }
 .fl-map-col { min-width: 0; }
-@media (max-width: 700px) {
-  .fl-team-page .fl-side-col, .fl-team-page .fl-map-col { min-width: 0 !important;
-                                                          width: 100% !important; }
-  .fl-orders .v-input { max-width: 100% !important; }
-}
+.fl-side-col { flex: 1 1 300px; min-width: 0; }
+/* solara's "runs on Solara" note sits over the bottom of the page, where it caught clicks
+   meant for the last controls (a phone's Send button): it follows the page instead */
+div:has(> b > a[href="https://solara.dev"]) { position: static !important; text-align: right; }
 .fl-chart-box { border: 1px solid #eee; }
 .fl-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 13px; margin: 4px 0; }
 .fl-swatch { display: inline-block; width: 11px; height: 11px; border: 1px solid #555;

@@ -68,8 +68,9 @@ def Write(access: Access, channel: int):
         set_problems([])
         text.set("")
 
-    with solara.Row(style="align-items: center; gap: 6px"):
-        solara.InputText("Message", value=text, classes=["fl-message-text"])
+    with solara.Row(style="align-items: center; gap: 6px; flex-wrap: wrap"):
+        with solara.Column(style="flex: 1; min-width: 180px"):
+            solara.InputText("Message", value=text, classes=["fl-message-text"])
         solara.Button("Send", on_click=send, icon_name="mdi-send", text=True)
     if problems:
         ProblemList(problems, "Not sent")

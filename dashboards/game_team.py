@@ -237,7 +237,7 @@ def TeamView(access: Access, on_leave):
         )  # fmt: skip
         with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 12px"):
             TeamMap(access, shown, draft, selected)
-            with solara.Column(style="min-width: 330px; flex: 1", classes=["fl-side-col"]):
+            with solara.Column(classes=["fl-side-col"]):
                 solara.HTML("a", "", attributes={"id": "fl-orders"})
                 OrdersForm(access, shown.means, turn, draft)
         TeamTables(shown)
@@ -347,12 +347,12 @@ def TeamTables(shown: TeamPicture):
     """The team's reports, its forces, and the other forces it observes."""
     view = shown.view
     with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 24px"):
-        with solara.Column(style="min-width: 300px; flex: 1", classes=["fl-side-col"]):
+        with solara.Column(classes=["fl-side-col"]):
             solara.HTML("h4", "Your reports")
             solara.HTML("div", reports_html(shown.reports), classes=["fl-reports"])
-        with solara.Column(style="min-width: 320px"):
+        with solara.Column(classes=["fl-side-col"]):
             solara.HTML("h4", "Your forces")
             solara.HTML("div", forces_table(view), classes=["fl-log"])
-        with solara.Column(style="min-width: 320px"):
+        with solara.Column(classes=["fl-side-col"]):
             solara.HTML("h4", "Other forces you observe")
             solara.HTML("div", seen_table(view, shown.labels), classes=["fl-log"])
