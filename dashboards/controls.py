@@ -5,7 +5,8 @@ Nothing here is specific to Syria: every faction with air support gets a sorties
 its reserve and morale, and a scenario with local militias (factions with a
 `home_region`) a switch that removes them. A control changes the scenario only through
 overrides, the same tables as `frontline run --set`, so the loader checks every value and
-the run can be repeated from the command line.
+the run can be repeated from the command line. What a control does to a scenario is an
+intervention of `sim.formats.interventions`, the same that experiments use.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import dataclasses
 
 from dashboards.svg import nice_ceiling
+from sim.formats import interventions
+from sim.formats.interventions import air_events, merge
 from sim.formats.typed_tables import format_path, toml_value
-from sim.model.events import event_day
 from sim.model.model import FrontlineModel
 
 
@@ -42,10 +44,9 @@ class Control:
 def derive_controls(scenario) -> list[Control]:
     """The controls of a scenario, with its values on day 0 as defaults."""
     model = FrontlineModel(scenario)  # day 0, after the events dated on or before it
-    start = scenario.spec.run.start_date
     controls: list[Control] = []
     for faction in model.factions:
-        controls += _air_controls(scenario, model, faction, start)
+        controls += _air_controls(scenario, model, faction)
     for faction in model.factions:
         f = faction.index
         if not model.params.ground[f] or faction.is_militia:
@@ -89,19 +90,9 @@ def derive_controls(scenario) -> list[Control]:
     return controls
 
 
-def _air_events(scenario, key: str, setting: str, start):
-    """(name, day, value) of the enabled events of faction `key` that set `setting`."""
-    found = [
-        (name, event_day(event, start), event.set[setting])
-        for name, event in scenario.spec.events.items()
-        if event.enabled and event.faction == key and setting in event.set
-    ]
-    return sorted(found, key=lambda item: item[1])
-
-
-def _air_controls(scenario, model, faction, start) -> list[Control]:
+def _air_controls(scenario, model, faction) -> list[Control]:
     spec = scenario.spec.factions[faction.key].air
-    rates = _air_events(scenario, faction.key, "air.sorties_per_day", start)
+    rates = air_events(scenario.spec, faction.key, "air.sorties_per_day")
     day0 = faction.spec.air.sorties_per_day
     later = [(day, rate) for _, day, rate in rates if day > 0 and rate > 0]
     if day0 <= 0 and not later:
@@ -122,7 +113,7 @@ def _air_controls(scenario, model, faction, start) -> list[Control]:
         )
     ]
     mixes = [faction.spec.air.targeting, spec.targeting]
-    mixes += [mix for _, _, mix in _air_events(scenario, faction.key, "air.targeting", start)]
+    mixes += [mix for _, _, mix in air_events(scenario.spec, faction.key, "air.targeting")]
     targets = list(dict.fromkeys(t for mix in mixes for t, share in mix.items() if share > 0))
     if len(targets) >= 2:
         first = next(mix for mix in mixes if any(mix.values()))
@@ -147,24 +138,10 @@ def _air_controls(scenario, model, faction, start) -> list[Control]:
     return controls
 
 
-def targeting_mix(reference: dict[str, float], primary: str, share: float) -> dict[str, float]:
-    """`share` of the sorties on `primary`, the rest over the other targets of `reference`
-    in their proportions (equally if they have none)."""
-    others = [t for t in reference if t != primary]
-    weights = {t: max(reference[t], 0.0) for t in others}
-    total = sum(weights.values())
-    if total <= 0:
-        weights = dict.fromkeys(others, 1.0)
-        total = float(len(others))
-    mix = {t: round((1 - share) * w / total, 6) for t, w in weights.items()}
-    mix[primary] = round(1 - sum(mix.values()), 6)
-    return mix
-
-
 def overrides_for(scenario, controls: list[Control], values: dict) -> dict:
     """The override table (as for `load_scenario`) of the controls moved from their default."""
     table: dict = {}
-    start = scenario.spec.run.start_date
+    spec = scenario.spec
     for control in controls:
         value = values.get(control.key, control.default)
         if value == control.default:
@@ -172,60 +149,17 @@ def overrides_for(scenario, controls: list[Control], values: dict) -> dict:
         kind, _, key = control.key.partition(":")
         if kind == "sorties":
             factor = value / control.default if control.default else 0.0
-            _scale_sorties(table, scenario, key, factor, start)
+            merge(table, interventions.scale_sorties(spec, key, factor))
         elif kind == "targeting":
-            _set_targeting(table, scenario, key, control, float(value), start)
+            merge(table, interventions.targeting_share(spec, key, control.target, float(value)))
         elif kind == "reserve":
-            shift = control.default - scenario.spec.factions[key].reserve  # day-0 events
-            _put(table, ("factions", key, "reserve"), max(float(value) - shift, 0.0))
+            shift = control.default - spec.factions[key].reserve  # day-0 events
+            merge(table, {"factions": {key: {"reserve": max(float(value) - shift, 0.0)}}})
         elif kind == "morale":
-            _put(table, ("factions", key, "morale"), float(value))
+            merge(table, {"factions": {key: {"morale": float(value)}}})
         elif kind == "militias" and not value:
-            _remove_militias(table, scenario)
+            merge(table, interventions.remove_militias(spec))
     return table
-
-
-def _scale_sorties(table: dict, scenario, key: str, factor: float, start) -> None:
-    own = scenario.spec.factions[key].air.sorties_per_day
-    _put(table, ("factions", key, "air", "sorties_per_day"), round(own * factor, 2))
-    for name, _, rate in _air_events(scenario, key, "air.sorties_per_day", start):
-        _put(table, ("events", name, "set", "air.sorties_per_day"), round(rate * factor, 2))
-
-
-def _set_targeting(table: dict, scenario, key: str, control: Control, share: float, start):
-    primary = control.target
-    spec = scenario.spec.factions[key].air
-    events = _air_events(scenario, key, "air.targeting", start)
-    reference = next(
-        (mix for mix in [spec.targeting, *(m for _, _, m in events)] if len(mix) > 1), {}
-    )
-    _put(table, ("factions", key, "air", "targeting"), targeting_mix(reference, primary, share))
-    for name, _, mix in events:
-        if sum(1 for s in mix.values() if s > 0) >= 2:
-            _put(
-                table, ("events", name, "set", "air.targeting"), targeting_mix(mix, primary, share)
-            )
-
-
-def _remove_militias(table: dict, scenario) -> None:
-    for key, spec in scenario.spec.factions.items():
-        if spec.home_region is None:
-            continue
-        _put(table, ("factions", key, "reserve"), 0.0)
-        _put(table, ("factions", key, "recruitment", "rate"), 0.0)
-        for place in spec.forces:
-            _put(table, ("factions", key, "forces", place), 0.0)
-        for name, event in scenario.spec.events.items():
-            if event.faction == key:
-                _put(table, ("events", name, "add_reserve"), 0.0)
-                for place in event.add_forces:
-                    _put(table, ("events", name, "add_forces", place), 0.0)
-
-
-def _put(table: dict, path: tuple[str, ...], value) -> None:
-    for part in path[:-1]:
-        table = table.setdefault(part, {})
-    table[path[-1]] = value
 
 
 def set_lines(table: dict, prefix: tuple[str, ...] = ()) -> list[str]:

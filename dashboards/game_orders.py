@@ -31,8 +31,6 @@ from sim.wargame.orders import (
 )
 from sim.wargame.store import Access
 
-AIR_FOCUS_WEIGHT = 5.0  # a place the team focuses its strikes on weighs this much more
-
 
 @dataclasses.dataclass(frozen=True)
 class Target:
@@ -134,11 +132,11 @@ def draft_from(orders: dict | None, means: Means) -> dict:
         "objectives": [p for p in orders.get("objectives", []) if p in chosen],
         "sizes": chosen,
         "reinforcements": dict(orders.get("reinforcements", {})),
-        "air": bool(orders.get("targeting") or orders.get("air_places")),
+        "air": any(orders.get(k) for k in ("targeting", "air_places", "air_focus")),
         "targeting": {
             k: round(100 * v) for k, v in (orders.get("targeting") or means.targeting).items()
         },
-        "focus": list(orders.get("air_places", {})),
+        "focus": list(orders.get("air_focus", [])) + list(orders.get("air_places", {})),
     }
 
 
@@ -149,7 +147,7 @@ def orders_of(draft: dict) -> Orders:
         objectives=list(draft["objectives"]),
         reinforcements={p: float(a) for p, a in draft["reinforcements"].items() if a > 0},
         targeting={k: v / 100 for k, v in draft["targeting"].items() if v > 0} if air else {},
-        air_places=dict.fromkeys(draft["focus"], AIR_FOCUS_WEIGHT) if air else {},
+        air_focus=list(draft["focus"]) if air else [],
     )
 
 

@@ -63,8 +63,22 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate", help="check scenario and experiment files without running them"
     )
-    validate.add_argument("files", nargs="+", type=Path, help="scenario or experiment files")
+    validate.add_argument(
+        "files", nargs="+", type=Path, help="scenario, experiment or history (.csv) files"
+    )
+    validate.add_argument(
+        "--scenario", type=Path, help="check history files against this scenario too"
+    )
     validate.set_defaults(command=_validate)
+
+    score = commands.add_parser("score", help="score a scenario's runs against a history file")
+    score.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    score.add_argument("history", type=Path, help="history file (CSV, docs/history-format.md)")
+    score.add_argument("--replicates", type=_positive_int, default=50, help="runs (default 50)")
+    score.add_argument("--seed", type=_non_negative_int, default=0, help="first seed (default 0)")
+    score.add_argument("--workers", type=_positive_int, help="local processes (default: all cores)")
+    score.add_argument("--out", type=Path, help="write score.txt, score.json, timeline.png here")
+    score.set_defaults(command=_score)
 
     sweep = commands.add_parser("sweep", help="run an experiment: variants x replicates")
     sweep.add_argument("experiment", type=Path, help="experiment file (TOML)")
@@ -164,7 +178,7 @@ def _write_atomically(frame, path: Path) -> None:
 def _validate(args: argparse.Namespace) -> int:
     failed = 0
     for file in args.files:
-        _, problems = _check_file(file)
+        _, problems = _check_file(file, args.scenario)
         if problems:
             failed += 1
             _print_problems(problems, file)
@@ -175,17 +189,48 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _check_file(file: Path) -> tuple[object, list[Problem]]:
-    """Check a scenario or an experiment file, whichever it is."""
+def _check_file(file: Path, scenario: Path | None = None) -> tuple[object, list[Problem]]:
+    """Check a scenario, an experiment or a history file, whichever it is (a history file
+    also against `scenario`, when given)."""
     from sim.formats.kinds import file_kind
 
-    if file_kind(file) == "experiment":
+    kind = file_kind(file)
+    if kind == "history":
+        return _check_history(file, scenario)
+    if kind == "experiment":
         from sim.experiments.experiment import check_experiment
 
         return check_experiment(file)
     from sim.formats.scenario import check_scenario
 
     return check_scenario(file)
+
+
+def _check_history(file: Path, scenario_path: Path | None) -> tuple[object, list[Problem]]:
+    from sim.formats.history import check_history, check_history_against
+
+    history, problems = check_history(file)
+    if history is None or problems or scenario_path is None:
+        return history, problems
+    from sim.formats.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    run = scenario.spec.run
+    names, factions = set(scenario.map.names), set(scenario.spec.factions)
+    return history, check_history_against(history, names, factions, run.start_date, run.days)
+
+
+def _score(args: argparse.Namespace) -> int:
+    from sim.experiments.score import format_score, score_scenario, write_score
+
+    score = score_scenario(
+        args.scenario, args.history, args.replicates, first_seed=args.seed, workers=args.workers
+    )
+    print(format_score(score))
+    if args.out is not None:
+        paths = write_score(score, args.out)
+        print("\n" + "\n".join(f"{name}: {path}" for name, path in paths.items()))
+    return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -117,26 +117,31 @@ def test_isis_gains_from_rebels_north_of_aleppo_stay_limited(base_2015):
     limited", and after the route to Turkey was cut "ISIS did not make any notable gains".
 
     Counted: places in Aleppo governorate that ISIS takes directly from the rebels over the
-    365 days of base_2015 (the rebels hold Aleppo east, Azaz, Mare', Tell Rifaat, Menagh
-    airbase and the Bab al-Salama crossing there on day 0), as the scenario's metric
-    `isis_places_from_rebels_aleppo` counts them. One advance is one place at this map's
-    scale: Mare', the rebel bastion facing ISIS just north of Aleppo. Over seeds 0-29 ISIS
-    takes Mare' (between days 41 and 63) in 22 runs and nothing in 8 (mean 0.73); no run
-    takes a second place. Tolerance: on average at most the one advance (mean <= 1), and no
-    run with more than two places (one more place than the advance, in a neighbouring town,
-    is within what a stochastic model may do; three would be the notable gains the article
-    denies).
+    365 days of base_2015, as the scenario's metric `isis_places_from_rebels_aleppo` counts
+    them. On the 230-place map one advance is a handful of villages: the recorded one (2015-10-09,
+    history-2015.csv) took four (Tal Qrah, Tal Susin, Kafr Qares, the Infantry School), and
+    these four are all that ISIS holds of the rebels' Aleppo places on 2016-03-01 (places.csv).
+    (On the first, 54-place map only Mare' stood between ISIS and the rebel north, so the test
+    allowed one place on average and two at most: an artefact of that map's scale.) Over seeds
+    0-29 the model takes two villages on the Azaz-Mare' road (Kaljibrin, Kafr Kalbin) in every
+    run and no town (which villages it takes is for `frontline score` to judge, not this test).
+    Tolerance: on average at most the recorded advance (mean <= 4), no run with more than six
+    places (two more than the advance; more would be the notable gains the article denies), and
+    the rebel bastions Mare' and Azaz kept in at least 29 of 30 runs.
     """
-    taken = []
+    taken, lost_towns = [], 0
     for m in base_2015:
-        count = sum(
-            c.new == "isis" and c.previous == "rebels" and _in_aleppo(m, c.place)
+        gains = [
+            c.place
             for c in m.captures
-        )
-        assert evaluate(m)["isis_places_from_rebels_aleppo"] == count
-        taken.append(count)
-    assert np.mean(taken) <= 1
-    assert max(taken) <= 2
+            if c.new == "isis" and c.previous == "rebels" and _in_aleppo(m, c.place)
+        ]
+        assert evaluate(m)["isis_places_from_rebels_aleppo"] == len(gains)
+        taken.append(len(gains))
+        lost_towns += bool({"Mare'", "Azaz"} & set(gains))
+    assert np.mean(taken) <= 4
+    assert max(taken) <= 6
+    assert lost_towns <= 1
 
 
 def _in_aleppo(model: FrontlineModel, place: str) -> bool:

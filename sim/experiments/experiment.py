@@ -35,7 +35,7 @@ from sim.formats.typed_tables import (
     from_table,
     toml_value,
 )
-from sim.model.events import EventQueue
+from sim.model.events import EventQueue, apply_event
 from sim.model.model import FrontlineModel
 from sim.outcomes import metrics
 
@@ -250,7 +250,7 @@ def _possible_strikes(model: FrontlineModel) -> set[tuple[int, int]]:
     events = EventQueue(model.spec.events, model.start_date)
     events.pop_due(0)  # applied when the model was built
     for event in events.pop_due(model.days):
-        model.apply_event(event)
+        apply_event(model, event)
         pairs |= _strikable(model)
     return pairs
 

@@ -518,17 +518,20 @@ def _capture_map(captures: pd.DataFrame, runs: pd.DataFrame, manifest: dict) -> 
     share = taken.groupby("place").size() / len(baseline_ids)
     probability = np.array([share.get(name, 0.0) for name in world.names])
     figure, axis = plt.subplots(figsize=(7, 6))
+    xy = world.projected()
     for a, b in world.road_ends:
-        axis.plot(*world.coords[[a, b]].T, color="#bbbbbb", linewidth=0.8, zorder=1)
+        axis.plot(*xy[[a, b]].T, color="#bbbbbb", linewidth=0.8, zorder=1)
     points = axis.scatter(
-        *world.coords.T, c=probability, cmap="Reds", vmin=0, vmax=1, s=40, edgecolors="k",
+        *xy.T, c=probability, cmap="Reds", vmin=0, vmax=1, s=40, edgecolors="k",
         linewidths=0.4, zorder=2,
     )  # fmt: skip
     for i in np.argsort(-probability)[:12]:
         if probability[i] > 0:
-            axis.annotate(world.names[i], world.coords[i], fontsize=7, xytext=(3, 3),
+            axis.annotate(world.names[i], xy[i], fontsize=7, xytext=(3, 3),
                           textcoords="offset points")  # fmt: skip
     figure.colorbar(points, label=f"share of {manifest['baseline']} runs in which it changes hands")
-    axis.set_aspect("equal" if not world.geographic else 1 / np.cos(np.radians(35)))
+    axis.set_aspect("equal")
+    axis.set_xlabel("km east")
+    axis.set_ylabel("km north")
     axis.set_title("Capture probability")
     return png(figure)

@@ -129,6 +129,19 @@ class Map:
             self.road_ends, self.road_km, self.size
         )
 
+    def neighbours_of(self, name: str) -> list[str]:
+        """Names of the places joined to place `name` by a road."""
+        p = self.index(name)
+        ends = self.neighbours[self.neighbours_start[p] : self.neighbours_start[p + 1]]
+        return [self.names[q] for q in ends]
+
+    def projected(self) -> np.ndarray:
+        """(P, 2) east and north in km, for drawing: longitude and latitude through an
+        equirectangular projection at the map's mean latitude (true to scale along it,
+        a few per cent off at Syria's north and south edges); x/y as they are. The one
+        projection that every map drawing uses."""
+        return project(self.coords, self.geographic)
+
     def has_tag(self, tag: str) -> np.ndarray:
         """(P,) bool: which places carry `tag`."""
         return np.array([tag in t for t in self.tags], dtype=bool)
@@ -137,7 +150,7 @@ class Map:
         """(P,) bool: which places lie in `region`."""
         return self.region == self.regions.index(region)
 
-    def value(self, weights: PlaceValueSpec) -> np.ndarray:
+    def objective_value(self, weights: PlaceValueSpec) -> np.ndarray:
         """(P,) how much factions value each place as an objective."""
         return (
             weights.base
@@ -184,6 +197,19 @@ class Map:
             weight="km",
         )
         return graph
+
+
+KM_PER_DEGREE = 111.2  # along a meridian, and along the equator
+
+
+def project(coords: np.ndarray, geographic: bool) -> np.ndarray:
+    """(n, 2) km east and north of lon/lat `coords` (equirectangular at their mean
+    latitude), or x/y km as they are."""
+    xy = np.asarray(coords, dtype=float).reshape(-1, 2)
+    if not geographic:
+        return xy.copy()
+    scale = np.cos(np.radians(xy[:, 1].mean())) if len(xy) else 1.0
+    return np.column_stack([xy[:, 0] * scale, xy[:, 1]]) * KM_PER_DEGREE
 
 
 def _adjacency(

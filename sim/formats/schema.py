@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 Relation = Literal["enemy", "allied", "neutral"]
-PlaceKind = Literal["city", "town", "village", "airbase", "oilfield", "crossing", "cell"]
+PlaceKind = Literal[
+    "city", "town", "village", "airbase", "base", "oilfield", "gasfield", "dam", "crossing", "cell"
+]
 PlaceTag = Literal["vital", "symbolic", "supply_source"]
 
 
@@ -25,9 +27,13 @@ def key(
     min: float | None = None,
     max: float | None = None,
     toml_name: str | None = None,
+    fixed: bool = False,
 ) -> Any:
-    """Declare one key of a table: its documentation, default and allowed range."""
+    """Declare one key of a table: its documentation, default and allowed range. In a
+    table that allows uncertain numbers (`UNCERTAIN`), a `fixed` number may not be given
+    as a distribution (`sim.formats.uncertainty`)."""
     metadata = {"doc": doc, "unit": unit, "min": min, "max": max, "toml_name": toml_name}
+    metadata["fixed"] = fixed
     if isinstance(default, list | dict):
         return dataclasses.field(default_factory=type(default), metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -57,10 +63,12 @@ class RunSpec:
 class PlaceSpec:
     """A named place: a node of the map. Give `lat`/`lon` or `x`/`y`."""
 
-    lat: float | None = key("Latitude.", None, unit="degrees", min=-90, max=90)
-    lon: float | None = key("Longitude.", None, unit="degrees", min=-180, max=180)
-    x: float | None = key("East coordinate on a teaching map.", None, unit="km")
-    y: float | None = key("North coordinate on a teaching map.", None, unit="km")
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
+    lat: float | None = key("Latitude.", None, unit="degrees", min=-90, max=90, fixed=True)
+    lon: float | None = key("Longitude.", None, unit="degrees", min=-180, max=180, fixed=True)
+    x: float | None = key("East coordinate on a teaching map.", None, unit="km", fixed=True)
+    y: float | None = key("North coordinate on a teaching map.", None, unit="km", fixed=True)
     population: float = key("Inhabitants; recruits come from them.", 0.0, unit="people", min=0)
     terrain: float = key(
         "Fortification factor: attackers' fire here is divided by it (1 = open ground).",
@@ -77,6 +85,8 @@ class PlaceSpec:
 @dataclasses.dataclass
 class RoadSpec:
     """A road between two places."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     from_place: str = key("One end (a place name).", toml_name="from")
     to_place: str = key("The other end (a place name).", toml_name="to")
@@ -138,6 +148,8 @@ class MapSpec:
 class RecruitmentSpec:
     """Where a faction's new fighters come from and how fast it loses them."""
 
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
     rate: float = key(
         "Recruits per 1,000 inhabitants of the places it holds (militias: of their home "
         "region held by them or allies), per day.",
@@ -157,6 +169,8 @@ class RecruitmentSpec:
 @dataclasses.dataclass
 class DoctrineSpec:
     """How a faction decides: tempo, aggression, the odds it seeks, what it defends."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     commit: float = key(
         "Share of its reserve it sends out each day, at most.", 0.1, unit="per day", min=0, max=1
@@ -206,6 +220,8 @@ class DoctrineSpec:
 class AirSpec:
     """Air support: how many sorties, their effect, and whom and where they target."""
 
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
     sorties_per_day: float = key("Sorties flown per day.", 0.0, unit="sorties/day", min=0)
     casualties_per_sortie: float = key(
         "Fighters put out of action per sortie, on average.", 1.0, unit="fighters", min=0
@@ -218,7 +234,7 @@ class AirSpec:
         max=1,
     )
     targeting: dict[str, float] = key(
-        "Share of sorties by target faction; the shares sum to 1.", {}, min=0, max=1
+        "Share of sorties by target faction; the shares sum to 1.", {}, min=0, max=1, fixed=True
     )
     place_weights: dict[str, float] = key(
         "Multiplier of a place's weight as a target, by place name (default 1).", {}, min=0
@@ -231,11 +247,19 @@ class AirSpec:
         2.0,
         min=0,
     )
+    focus_weight: float = key(
+        "Multiplier of a place's weight as a target when orders focus the air effort on it "
+        "(`air_focus` of a player's or a Python doctrine's orders).",
+        5.0,
+        min=1,
+    )
 
 
 @dataclasses.dataclass
 class FactionSpec:
     """A faction: a Mesa agent with manpower, morale, doctrine, supply and air support."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     label: str = key("Display name (default: the faction's key).", "")
     color: str = key("Display colour, e.g. `#d62728` (default: from a palette).", "")
@@ -269,6 +293,8 @@ class FactionSpec:
 class EventSpec:
     """A scheduled change at a date or day: a new parameter, reinforcements, a ceasefire."""
 
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
+
     day: int | None = key("Day it happens (give `day` or `date`).", None, min=0)
     date: dt.date | None = key("Date it happens (needs `run.start_date`).", None)
     description: str = key("What happens, in words.", "")
@@ -288,9 +314,18 @@ class EventSpec:
     )
 
 
+def event_day(spec: EventSpec, start_date: dt.date | None) -> int:
+    """The model day of an event given by `day` or by `date`."""
+    if spec.day is not None:
+        return spec.day
+    return (spec.date - start_date).days
+
+
 @dataclasses.dataclass
 class CombatSpec:
     """Combat parameters shared by all factions."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     morale_weight: float = key(
         "How much morale scales fire: factor 1 + weight x (morale - 0.5).", 1.0, min=0, max=2
@@ -310,6 +345,8 @@ class CombatSpec:
 @dataclasses.dataclass
 class MoraleSpec:
     """Morale parameters shared by all factions."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     loss_sensitivity: float = key(
         "Morale lost per unit of the share of a force lost in a day.", 1.0, min=0
@@ -338,6 +375,8 @@ class MoraleSpec:
 @dataclasses.dataclass
 class PlaceValueSpec:
     """How factions value places as objectives: value = base + population + tag bonuses."""
+
+    UNCERTAIN: ClassVar[bool] = True  # numbers may be distributions
 
     base: float = key("Value of any place.", 1.0, min=0)
     per_10k_population: float = key("Value per 10,000 inhabitants.", 1.0, min=0)

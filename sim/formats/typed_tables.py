@@ -19,6 +19,8 @@ import typing
 from collections.abc import Callable
 from typing import Any, Literal, Union
 
+from sim.formats.uncertainty import is_distribution_table, parse_distribution
+
 KeyPath = tuple[str | int, ...]
 Report = Callable[[KeyPath, str], None]
 
@@ -126,9 +128,11 @@ def from_table(cls: type, data: Any, path: KeyPath, report: Report) -> Any:
         if name not in fields:
             report((*path, name), "unknown key" + did_you_mean(name, fields))
     values = {}
+    uncertain = getattr(cls, "UNCERTAIN", False)  # may its numbers be distributions?
     for name, field in fields.items():
         if name in data:
-            value = convert(data[name], hints[field.name], (*path, name), field.metadata, report)
+            meta = {**field.metadata, "uncertain": uncertain and not field.metadata.get("fixed")}
+            value = convert(data[name], hints[field.name], (*path, name), meta, report)
             values[field.name] = default_of(field) if value is INVALID else value
         elif not has_default(field):
             report((*path, name), MISSING_KEY)
@@ -175,6 +179,12 @@ def _convert_scalar(value: Any, tp: type, path: KeyPath, meta: typing.Mapping, r
 
 def _convert_number(value: Any, tp: type, path: KeyPath, meta: typing.Mapping, report: Report):
     whole = tp is int
+    if is_distribution_table(value):
+        if not meta.get("uncertain"):
+            report(path, "must be a number: this key cannot be given as a distribution")
+            return INVALID
+        dist = parse_distribution(value, whole, (meta.get("min"), meta.get("max")), path, report)
+        return INVALID if dist is None else dist
     if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
         report(path, f"must be {'a whole number' if whole else 'a number'}, got {_describe(value)}")
         return INVALID

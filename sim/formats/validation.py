@@ -33,6 +33,7 @@ from sim.formats.typed_tables import (
     fields_by_key,
     type_hints,
 )
+from sim.formats.uncertainty import Distribution, expected_spec
 
 SHARE_TOLERANCE = 1e-6
 NOT_SETTABLE_BY_EVENTS = {
@@ -67,7 +68,7 @@ def check_scenario(spec: ScenarioSpec, report: Report) -> tuple[dict[str, PlaceS
         context.check_metric(metric, ("metrics", name))
     if places is None or not sound:
         return None
-    return places, Map.build(places, roads)
+    return places, Map.build(expected_spec(places), expected_spec(roads))
 
 
 def _known(name: str, choices: Collection[str], path: KeyPath, what: str, report: Report) -> bool:
@@ -221,7 +222,8 @@ class _Context:
     def check_faction(self, name: str, faction: FactionSpec, path: KeyPath) -> None:
         if faction.home_region is not None:
             self.known_region(faction.home_region, (*path, "home_region"))
-        if faction.air_only and (faction.reserve > 0 or faction.recruitment.rate > 0):
+        recruits = may_exceed(faction.reserve, 0) or may_exceed(faction.recruitment.rate, 0)
+        if faction.air_only and recruits:
             self.report(path, "an air-only faction has no reserve and no recruitment")
         for place, _ in faction.forces.items():
             self.check_deployment(name, faction, place, (*path, "forces", place))
@@ -339,9 +341,12 @@ class _Context:
                 continue
             owner, field = target
             hint = type_hints(type(owner))[field.name]
-            converted = convert(value, hint, where, field.metadata, self.report)
+            uncertain = getattr(type(owner), "UNCERTAIN", False) and not field.metadata.get("fixed")
+            meta = {**field.metadata, "uncertain": uncertain}
+            converted = convert(value, hint, where, meta, self.report)
             if converted is not INVALID:
                 setattr(owner, field.name, converted)
+                settings[dotted] = converted  # a distribution is kept as one
                 applied.append(dotted)
         for dotted in applied:
             key = dotted.removeprefix("air.")
@@ -364,6 +369,11 @@ METRIC_NEEDS = {
     "strike_share": ("faction", "target"),
     "manpower": ("faction",),
 }
+
+
+def may_exceed(value, bound: float) -> bool:
+    """Whether a number, or some value of a distribution, exceeds `bound`."""
+    return value.high > bound if isinstance(value, Distribution) else value > bound
 
 
 def resolve_setting(faction: FactionSpec, dotted: str) -> tuple[object, dataclasses.Field] | None:

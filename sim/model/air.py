@@ -29,19 +29,23 @@ STRIKE_LOG_COLUMNS = ("air", "target", "place", "sorties", "casualties")
 
 
 @njit(cache=True)
-def fly_sorties(
-    forces, engaged, hostile, sorties, casualties_per_sortie, morale_shock, engaged_bonus,
-    targeting, air_weight, deterministic, casualties, morale_hit, received, log,
-):  # fmt: skip
+def fly_sorties(state, world, rules, books, deterministic):
     """Task every faction's sorties and strike; return the number of strikes logged.
 
-    Takes the casualties off `forces` and records them in `casualties` (F, P); fills
-    `morale_hit` (F, P), the sorties `received` by each target
-    faction (F,), and the first rows of `log` with the columns of `STRIKE_LOG_COLUMNS`.
-    In a random run exactly the day's sorties fly, each landing on a cell drawn by
-    weight (systematic sampling: one random offset, then evenly spaced draws through
-    the cumulative weights); in a deterministic run every cell gets its expected share.
+    Takes the casualties off `state.forces` and records them in the books: the day's
+    strike losses (F, P), morale hit (F, P), sorties received by each target faction
+    (F,), and the first rows of the day's strike log, with the columns of
+    `STRIKE_LOG_COLUMNS`. In a random run exactly the day's sorties fly, each landing on
+    a cell drawn by weight (systematic sampling: one random offset, then evenly spaced
+    draws through the cumulative weights); in a deterministic run every cell gets its
+    expected share.
     """
+    forces, engaged, hostile = state.forces, state.engaged, world.hostile
+    sorties, casualties_per_sortie = rules.sorties, rules.casualties_per_sortie
+    morale_shock, engaged_bonus = rules.morale_shock, rules.engaged_bonus
+    targeting, air_weight = rules.targeting, rules.air_weight
+    casualties, morale_hit = books.day_strike_losses, books.day_morale_hit
+    received, log = books.day_strikes_received, books.day_strike_log
     n_factions, n_places = forces.shape
     casualties[:] = 0.0
     morale_hit[:] = 0.0

@@ -46,13 +46,37 @@ def _loss_rates(strength, fire, hostile, present, n_present, rates):
                 rates[target] += per_target * strength[target]
 
 
+@njit(cache=True, inline="always")
+def fire_per_fighter(f, p, morale, supplied, holder, world, rules):
+    """Faction f's casualties inflicted per fighter per day at place p: its lethality,
+    scaled by morale, supply, and (for an attacker) the place's terrain."""
+    fire = rules.lethality[f] * (1.0 + rules.morale_weight * (morale - 0.5))
+    if not supplied:
+        fire *= rules.unsupplied_effectiveness
+    if holder >= 0 and not world.friendly[f, holder]:
+        fire /= world.terrain[p]
+    return fire
+
+
+def fire_now(model, f: int, p: int, morale: float) -> float:
+    """Faction f's fire per fighter at place p today, were its morale `morale` (what
+    `fight` would use: supply and terrain as they stand)."""
+    r = model.records
+    supplied, holder = model.supplied[f, p], model.controller[p]
+    return float(_fire(f, p, morale, supplied, holder, r.world, r.rules))
+
+
 @njit(cache=True)
-def fight(
-    forces, morale, supplied, controller, friendly, hostile, terrain, lethality,
-    morale_weight, unsupplied_effectiveness, deterministic, losses, engaged,
-):  # fmt: skip
-    """One day of combat everywhere: take the losses off `forces`, and record them in
-    `losses` (F, P) and who fought in `engaged` (F, P) bool."""
+def _fire(f, p, morale, supplied, holder, world, rules):
+    return fire_per_fighter(f, p, morale, supplied, holder, world, rules)
+
+
+@njit(cache=True)
+def fight(state, world, rules, books, deterministic):
+    """One day of combat everywhere: take the losses off `state.forces`, record them in
+    `books.day_combat_losses` (F, P) and who fought in `state.engaged` (F, P)."""
+    forces, hostile = state.forces, world.hostile
+    losses, engaged = books.day_combat_losses, state.engaged
     n_factions, n_places = forces.shape
     losses[:] = 0.0
     engaged[:] = False
@@ -77,14 +101,12 @@ def fight(
                     fighting = True
         if not fighting:
             continue
-        holder = controller[p]
+        holder = state.controller[p]
         for f in present[:n]:
             strength[f] = forces[f, p]
-            fire[f] = lethality[f] * (1.0 + morale_weight * (morale[f, p] - 0.5))
-            if not supplied[f, p]:
-                fire[f] *= unsupplied_effectiveness
-            if holder >= 0 and not friendly[f, holder]:
-                fire[f] /= terrain[p]
+            fire[f] = fire_per_fighter(
+                f, p, state.morale[f, p], state.supplied[f, p], holder, world, rules
+            )
         _loss_rates(strength, fire, hostile, present, n, rates)
         for f in present[:n]:
             half[f] = max(0.0, strength[f] - 0.5 * rates[f])
@@ -96,12 +118,15 @@ def fight(
 
 
 @njit(cache=True)
-def settle_control(forces, reserve, controller, friendly, hostile, min_force, captures):
+def settle_control(state, world, rules, books):
     """Withdraw remnants below `min_force`; hand undefended places to the strongest enemy.
 
-    Fills the first rows of `captures` (place, previous holder, new holder) and returns
-    how many places changed hands.
+    Fills the first rows of `books.day_captures` (place, previous holder, new holder) and
+    returns how many places changed hands.
     """
+    forces, reserve, controller = state.forces, state.reserve, state.controller
+    friendly, hostile, min_force = world.friendly, world.hostile, rules.min_force
+    captures = books.day_captures
     n_factions, n_places = forces.shape
     n = 0
     for p in range(n_places):

@@ -1,7 +1,10 @@
 """Scheduled events: parameter changes at a date or day (interventions, surges, ceasefires).
 
 An event dated before or on the start date (day 0 or earlier) takes effect before the
-first day, so a scenario starting mid-campaign begins with the campaign under way.
+first day, so a scenario starting mid-campaign begins with the campaign under way. An
+event may set a faction's keys (`set`), add or withdraw manpower from its reserve
+(`add_reserve`, at most what the reserve holds), add forces at places (`add_forces`,
+new men), and change its relations (`relations`, both ways).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass
 
-from sim.formats.schema import EventSpec
+from sim.formats.schema import EventSpec, event_day
+from sim.formats.validation import resolve_setting
 
 
 @dataclass(frozen=True)
@@ -20,13 +24,6 @@ class ScheduledEvent:
     name: str
     day: int
     spec: EventSpec
-
-
-def event_day(spec: EventSpec, start_date: dt.date | None) -> int:
-    """The model day of an event given by `day` or by `date`."""
-    if spec.day is not None:
-        return spec.day
-    return (spec.date - start_date).days
 
 
 class EventQueue:
@@ -46,3 +43,38 @@ class EventQueue:
         while self._pending and self._pending[0].day <= day:
             due.append(self._pending.popleft())
         return due
+
+
+def apply_event(model, event: ScheduledEvent) -> None:
+    """Carry out a scheduled event on `model`: new parameters, manpower, relations."""
+    spec = event.spec
+    model.event_log.append((model.day, event.name))
+    if spec.faction is None:
+        return
+    faction = model.factions[model.faction_number(spec.faction)]
+    f = faction.index
+    for dotted, value in spec.set.items():
+        owner, field = resolve_setting(faction.own_spec(), dotted)
+        setattr(owner, field.name, value)
+        if dotted == "morale":
+            model.base_morale[f] = value
+    added = max(spec.add_reserve, -model.reserve[f])
+    model.reserve[f] += added
+    model.ledger.added_by_events[f] += added
+    for place, manpower in spec.add_forces.items():
+        _add_forces(model, f, model.map.index(place), manpower)
+    for other, relation in spec.relations.items():
+        model.set_relation(f, model.faction_number(other), relation)
+    if model._built:
+        model.refresh_parameters(rear=bool(spec.relations) or "supply_sources" in spec.set)
+
+
+def _add_forces(model, f: int, p: int, manpower: float) -> None:
+    """New men of faction f arrive at place p, at the faction's baseline morale."""
+    total = model.forces[f, p] + manpower
+    if total > 0:
+        model.morale[f, p] = (
+            model.forces[f, p] * model.morale[f, p] + manpower * model.base_morale[f]
+        ) / total
+    model.forces[f, p] = total
+    model.ledger.added_by_events[f] += manpower

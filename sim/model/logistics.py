@@ -20,11 +20,15 @@ MAX_TRAVEL_DAYS = 60
 
 
 @njit(cache=True)
-def supply_status(controller, friendly, sources, starts, neighbours):
-    """(F, P) bool: whether each faction's forces at each place are supplied."""
+def supply_status(state, world):
+    """Recompute `state.supplied` (F, P): whether each faction's forces at each place are
+    supplied."""
+    controller, supplied = state.controller, state.supplied
+    friendly, sources = world.friendly, world.sources
+    starts, neighbours = world.neighbours_start, world.neighbours
     n_factions = friendly.shape[0]
     n_places = controller.shape[0]
-    supplied = np.zeros((n_factions, n_places), dtype=np.bool_)
+    supplied[:] = False
     queue = np.empty(n_places, dtype=np.int64)
     for f in range(n_factions):
         tail = 0
@@ -59,7 +63,6 @@ def supply_status(controller, friendly, sources, starts, neighbours):
                 if cq >= 0 and friendly[f, cq] and supplied[f, q]:
                     supplied[f, p] = True
                     break
-    return supplied
 
 
 def travel_days(rear_km: np.ndarray, speed: np.ndarray) -> np.ndarray:
@@ -70,8 +73,10 @@ def travel_days(rear_km: np.ndarray, speed: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def dispatch(orders, day, travel, transit, incoming, reserve):
-    """Send ordered manpower from the reserve; it arrives `travel` days later."""
+def dispatch(orders, day, state, world):
+    """Send ordered manpower (F, P) from the reserves; it arrives `travel` days later."""
+    travel, transit = world.travel, state.transit
+    incoming, reserve = state.incoming, state.reserve
     n_factions, n_places = orders.shape
     slots = transit.shape[0]
     for f in range(n_factions):
@@ -84,8 +89,10 @@ def dispatch(orders, day, travel, transit, incoming, reserve):
 
 
 @njit(cache=True)
-def deliver(day, transit, incoming, forces, morale, base_morale):
+def deliver(day, state):
     """Forces due today arrive; their morale (the faction's baseline) mixes in."""
+    transit, incoming, forces = state.transit, state.incoming, state.forces
+    morale, base_morale = state.morale, state.base_morale
     slot = day % transit.shape[0]
     n_factions, n_places = forces.shape
     for f in range(n_factions):

@@ -4,44 +4,43 @@ The model owns the hot state as arrays indexed by (faction, place): forces and m
 plus the controller of each place, the reserves and the manpower in transit. Factions
 are Mesa agents holding their parameters; each day runs, in order:
 
-1. scheduled events fire;
+1. scheduled events fire (`sim.model.events`);
 2. logistics: reinforcements due today arrive, supply is recomputed if control changed;
-3. decisions: every faction's doctrine orders reinforcements and offensives;
+3. decisions: every faction's doctrine orders reinforcements and offensives
+   (`sim.model.doctrine`: compiled, a Python `decide`, or a player's orders);
 4. air tasking: sorties strike their targets;
 5. combat: Lanchester attrition wherever enemies meet;
-6. morale: losses, strikes and sieges wear it down; broken forces rout; places change hands;
+6. morale: losses, strikes and sieges wear it down; broken forces rout; places change
+   hands; victories and defeats move the factions' baseline morale;
 7. recruitment and desertion;
-8. data collection (Mesa DataCollector).
+8. data collection (a Mesa DataCollector reading the day's tally).
 
-Every random draw comes from the model's seeded generator, `self.rng`.
+Steps 2-8 are one compiled call (`sim.model.day`) on four named records of the
+model's arrays (`sim.model.records`). Every random draw comes from the model's seeded
+generator, `self.rng`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 
 import mesa
 import numpy as np
-from mesa.discrete_space import Network
 
+from sim.formats.map import Map
 from sim.formats.scenario import Scenario
-from sim.formats.validation import resolve_setting
-from sim.model import draws, logistics
-from sim.model.day import advance_day, day_arrays, tally_day
-from sim.model.events import EventQueue, ScheduledEvent
+from sim.formats.uncertainty import realise
+from sim.model import draws, logistics, records
+from sim.model.collector import FACTION_SERIES, DailySeries, FrontlineCollector
+from sim.model.day import advance_day, begin_day, end_day, tally_day
+from sim.model.doctrine import apply_orders, release_orders
+from sim.model.events import EventQueue, apply_event
 from sim.model.factions import Faction, FactionParameters
 
+__all__ = ["FACTION_SERIES", "Capture", "FrontlineModel", "Ledger"]
+
 RELATIONS = {"neutral": 0, "enemy": 1, "allied": 2}
-FACTION_SERIES = (
-    "places_held",
-    "population_held",
-    "manpower",
-    "morale",
-    "strikes_received",
-    "losses",
-)
 
 
 @dataclasses.dataclass
@@ -81,6 +80,16 @@ class Capture:
     new: str
 
 
+@dataclasses.dataclass
+class Records:
+    """The compiled day's four records of the model's arrays (`sim.model.records`)."""
+
+    state: records.State
+    world: records.World
+    rules: records.Rules
+    books: records.Books
+
+
 class FrontlineModel(mesa.Model):
     """Front-line dynamics on a scenario's map; see the module docstring for one day."""
 
@@ -92,50 +101,54 @@ class FrontlineModel(mesa.Model):
         days: int | None = None,
         deterministic: bool | None = None,
         rng: int | None = None,
+        faction_classes: dict[str, type[Faction]] | None = None,
     ):
         """A model of `scenario`; `seed`, `days` and `deterministic` override the file's.
 
         `rng` is Mesa's name for the seed (mesa's batch_run and SolaraViz pass it); it must
         be an integer so that a run can be named and repeated by its seed.
+        `faction_classes` gives some factions (by key) an agent class of your own, a
+        subclass of `Faction`, e.g. one with a Python doctrine (`Faction.decide`).
+
+        Numbers the scenario gives as distributions are drawn first, from the seed's own
+        parameter stream (expected values in a deterministic run): `self.spec` is the
+        scenario as drawn, `self.drawn` the values drawn, by key path.
         """
         run = scenario.spec.run
         chosen = seed if seed is not None else rng
         self.seed = run.seed if chosen is None else int(chosen)
         super().__init__(rng=self.seed)
-        self.spec = scenario.spec
-        self.scenario_places = scenario.places
-        self.map = scenario.map
         self.days = run.days if days is None else days
         self.deterministic = run.deterministic if deterministic is None else deterministic
+        self.spec, self.drawn = realise(scenario.spec, self.seed, self.deterministic)
+        self.scenario_places, self.map = scenario.places, scenario.map
+        if any(path.startswith("map.") for path in self.drawn):  # uncertain places or roads
+            self.scenario_places = dict(self.spec.map.places)
+            self.map = Map.build(self.scenario_places, self.spec.map.roads)
         self.start_date: dt.date | None = run.start_date
         self.day = 0
-        self.space = _network_space(self)
+        classes = _checked_classes(faction_classes or {}, self.spec.factions)
         self.factions = [
-            Faction(self, key, spec, i) for i, (key, spec) in enumerate(self.spec.factions.items())
+            classes.get(key, Faction)(self, key, spec, i)
+            for i, (key, spec) in enumerate(self.spec.factions.items())
         ]
         self._faction_index = {f.key: f.index for f in self.factions}
+        self._python_doctrines = [f for f in self.factions if f.has_python_doctrine]
         self._init_state()
         self._events = EventQueue(self.spec.events, self.start_date)
         self.event_log: list[tuple[int, str]] = []
         self.captures: list[Capture] = []
-        self.routs = np.zeros(len(self.factions), dtype=np.int64)  # per faction, so far
-        self._strike_chunks: list[np.ndarray] = []
+        self._strike_chunks: list[tuple[int, np.ndarray]] = []
         self.ledger.initial = self.manpower()
         self._built = False  # events before day 1 change the specs; arrays are built after
         for event in self._events.pop_due(0):
-            self.apply_event(event)
+            apply_event(self, event)
         self.initial_controller = self.controller.copy()
         self.refresh_parameters()
         self._built = True
-        self.supplied[:] = logistics.supply_status(
-            self.controller, self.friendly, self.sources, self.map.neighbours_start,
-            self.map.neighbours,
-        )  # fmt: skip
+        logistics.supply_status(self.records.state, self.records.world)
         self._supply_stale = False
-        self.datacollector = mesa.DataCollector(
-            model_reporters={"factions": lambda model: model.tally},
-            tables={"captures": ["day", "place", "from", "to"]},
-        )
+        self.datacollector = FrontlineCollector(self)
         self._tally_day_zero()
 
     # --- state -----------------------------------------------------------------------
@@ -164,19 +177,14 @@ class FrontlineModel(mesa.Model):
         self.engaged = np.zeros((n_factions, n_places), dtype=bool)
         self.supplied = np.zeros((n_factions, n_places), dtype=bool)
         self.allowed_targets = np.ones((n_factions, n_places), dtype=bool)
-        self.under_orders = np.zeros(n_factions, dtype=bool)  # see sim.wargame.orders
+        self.under_orders = np.zeros(n_factions, dtype=bool)  # see sim.model.doctrine
+        self.routs = np.zeros(n_factions, dtype=np.int64)  # per faction, so far
         self.ledger = Ledger.zeros(n_factions)
-        self.value = self.map.value(self.spec.place_value)
-        rules = self.spec.morale
-        self._morale_parameters = (
-            rules.loss_sensitivity,
-            rules.recovery,
-            rules.siege_penalty,
-            rules.rout_desertion,
-        )
+        self.value = self.map.objective_value(self.spec.place_value)
         self.vital = self.map.has_tag("vital")
         self.tally = np.zeros((len(FACTION_SERIES), n_factions))
-        self._buffers = _Buffers.allocate(n_factions, n_places)
+        self.series = DailySeries(self.tally.shape)
+        self.buffers = DayBuffers.allocate(n_factions, n_places)
         self._supply_stale = True
 
     def faction_number(self, key: str | None) -> int:
@@ -206,9 +214,21 @@ class FrontlineModel(mesa.Model):
             )
             self.reachable = np.isfinite(self.rear_km)
         self.travel = logistics.travel_days(self.rear_km, self.params.speed)
-        self._buffers.fit_strike_log(int((self.params.sorties > 0).sum()), self.map.size)
+        self.buffers.fit_strike_log(int((self.params.sorties > 0).sum()), self.map.size)
         self._supply_stale = True
-        self._bind_day_arrays()
+        self.records = self._bind_records()
+
+    def _bind_records(self) -> Records:
+        """The compiled day's records, each field bound by name to the owner's array
+        (`sim.model.records`); bound again only when parameters change, as the state
+        arrays are changed in place."""
+        owners = {
+            "state": (self,),
+            "world": (self.map, self),
+            "rules": (self.params, self.spec.combat, self.spec.morale),
+            "books": (self.ledger, self.buffers, self),
+        }
+        return Records(**{name: records.bind(name, of) for name, of in owners.items()})
 
     def _rear_of(self, f: int) -> np.ndarray:
         """Road km from where faction f's reserve stands: its and its allies' supply sources,
@@ -229,50 +249,42 @@ class FrontlineModel(mesa.Model):
         self.day += 1
         seed = self.rng.bit_generator.random_raw() % draws.SEED_BOUND
         for event in self._events.pop_due(self.day):
-            self.apply_event(event)
-        strikes, taken = advance_day(
-            self.day, seed, self.deterministic, self._supply_stale, self._day_arrays
-        )
+            apply_event(self, event)
+        r = self.records
+        if self._python_doctrines:
+            begin_day(self.day, seed, self._supply_stale, r.state, r.world)
+            self._take_python_decisions()
+            strikes, taken = end_day(
+                self.day, self.deterministic, r.state, r.world, r.rules, r.books
+            )
+        else:
+            strikes, taken = advance_day(
+                self.day, seed, self.deterministic, self._supply_stale,
+                r.state, r.world, r.rules, r.books,
+            )  # fmt: skip
         self._supply_stale = False
         if strikes:
-            self._strike_chunks.append((self.day, self._buffers.strike_log[:strikes].copy()))
+            self._strike_chunks.append((self.day, self.buffers.day_strike_log[:strikes].copy()))
         if taken:
-            self._record_captures(self._buffers.captures[:taken])
+            self._record_captures(self.buffers.day_captures[:taken])
         self.datacollector.collect(self)
         if self.day >= self.days:
             self.running = False
 
-    def _bind_day_arrays(self) -> None:
-        """The arrays the compiled day works on, in the order of `day.DAY_ARRAYS`. Gathered
-        once, not every day (60 attribute look-ups a day cost more than a tenth of the day);
-        the state arrays are changed in place, so only a parameter refresh gathers them again.
-        """
-        p, b, m, c = self.params, self._buffers, self.map, self.spec.combat
-        self._day_arrays = day_arrays((
-            self.controller, self.forces, self.morale, self.reserve, self.base_morale,
-            self.incoming, self.transit, self.supplied, self.engaged,
-            m.population, m.terrain, m.region, self.value, self.vital, m.neighbours_start,
-            m.neighbours,
-            self.friendly, self.hostile, self.sources, self.travel, self.reachable,
-            self.allowed_targets, self.under_orders,
-            p.ground, p.home_region, p.break_point, p.lethality, p.recruitment_rate,
-            p.desertion, p.commit, p.aggression, p.attack_ratio, p.defend_ratio, p.garrison,
-            p.max_offensives, p.min_attack, p.vital_only_below, p.sorties,
-            p.casualties_per_sortie, p.morale_shock, p.engaged_bonus, p.targeting, p.air_weight,
-            c.morale_weight, c.unsupplied_effectiveness, c.min_force, *self._morale_parameters,
-            self.ledger.recruited, self.ledger.deserted, self.routs, self.ledger.combat_losses,
-            self.ledger.strike_losses, b.strike_losses, b.combat_losses, b.morale_hit,
-            b.strikes_received, b.strike_log, b.captures, self.tally,
-        ))  # fmt: skip
+    def _take_python_decisions(self) -> None:
+        """Let each faction with a Python doctrine decide today (None: the compiled
+        doctrine decides for it)."""
+        for faction in self._python_doctrines:
+            orders = faction.decide()
+            if orders is None:
+                release_orders(self, faction.index)
+            else:
+                apply_orders(self, faction.index, orders)
 
     def _record_captures(self, captures: np.ndarray) -> None:
-        """Log the day's captures and move the winners' and losers' baseline morale."""
+        """Log the day's captures."""
         self._supply_stale = True
-        bonus, penalty = self.spec.morale.victory_bonus, self.spec.morale.defeat_penalty
         for place, previous, new in captures:
-            self.base_morale[new] = min(1.0, self.base_morale[new] + bonus)
-            if previous >= 0:
-                self.base_morale[previous] = max(0.0, self.base_morale[previous] - penalty)
             capture = Capture(
                 day=self.day,
                 place=self.map.names[place],
@@ -292,45 +304,8 @@ class FrontlineModel(mesa.Model):
 
     def _tally_day_zero(self) -> None:
         """Collect the initial state, as the data of day 0."""
-        b = self._buffers
-        tally_day(
-            self.controller, self.map.population, self.forces, self.morale, self.reserve,
-            self.incoming, self.base_morale, b.combat_losses, b.strike_losses,
-            b.strikes_received, self.ledger.combat_losses, self.ledger.strike_losses, self.tally,
-        )  # fmt: skip
+        tally_day(self.records.state, self.records.world, self.records.books)
         self.datacollector.collect(self)
-
-    # --- events ----------------------------------------------------------------------
-
-    def apply_event(self, event: ScheduledEvent) -> None:
-        """Carry out a scheduled event: new parameters, manpower, relations."""
-        spec = event.spec
-        self.event_log.append((self.day, event.name))
-        if spec.faction is None:
-            return
-        faction = self.factions[self.faction_number(spec.faction)]
-        f = faction.index
-        for dotted, value in spec.set.items():
-            owner, field = resolve_setting(faction.own_spec(), dotted)
-            setattr(owner, field.name, value)
-            if dotted == "morale":
-                self.base_morale[f] = value
-        added = max(spec.add_reserve, -self.reserve[f])
-        self.reserve[f] += added
-        self.ledger.added_by_events[f] += added
-        for place, manpower in spec.add_forces.items():
-            p = self.map.index(place)
-            total = self.forces[f, p] + manpower
-            if total > 0:
-                self.morale[f, p] = (
-                    self.forces[f, p] * self.morale[f, p] + manpower * self.base_morale[f]
-                ) / total
-            self.forces[f, p] = total
-            self.ledger.added_by_events[f] += manpower
-        for other, relation in spec.relations.items():
-            self.set_relation(f, self.faction_number(other), relation)
-        if self._built:
-            self.refresh_parameters(rear=bool(spec.relations) or "supply_sources" in spec.set)
 
     # --- results ---------------------------------------------------------------------
 
@@ -358,43 +333,45 @@ class FrontlineModel(mesa.Model):
         return np.empty((0, 5))
 
     def faction_series(self) -> np.ndarray:
-        """(days + 1, series, factions): the DataCollector's daily records of
-        `FACTION_SERIES`, from day 0."""
-        return np.stack(self.datacollector.model_vars["factions"])
+        """(days + 1, series, factions): the daily records of `FACTION_SERIES`, from
+        day 0 (read-only)."""
+        return self.series.view()
 
 
 @dataclasses.dataclass
-class _Buffers:
+class DayBuffers:
     """Arrays the kernels fill each day, allocated once per run."""
 
-    strike_losses: np.ndarray
-    combat_losses: np.ndarray
-    morale_hit: np.ndarray
-    strikes_received: np.ndarray
-    strike_log: np.ndarray
-    captures: np.ndarray
+    day_strike_losses: np.ndarray
+    day_combat_losses: np.ndarray
+    day_morale_hit: np.ndarray
+    day_strikes_received: np.ndarray
+    day_strike_log: np.ndarray
+    day_captures: np.ndarray
 
     @classmethod
-    def allocate(cls, n_factions: int, n_places: int) -> _Buffers:
+    def allocate(cls, n_factions: int, n_places: int) -> DayBuffers:
         return cls(
-            strike_losses=np.zeros((n_factions, n_places)),
-            combat_losses=np.zeros((n_factions, n_places)),
-            morale_hit=np.zeros((n_factions, n_places)),
-            strikes_received=np.zeros(n_factions),
-            strike_log=np.zeros((0, 5)),
-            captures=np.zeros((n_places, 3), dtype=np.int64),
+            day_strike_losses=np.zeros((n_factions, n_places)),
+            day_combat_losses=np.zeros((n_factions, n_places)),
+            day_morale_hit=np.zeros((n_factions, n_places)),
+            day_strikes_received=np.zeros(n_factions),
+            day_strike_log=np.zeros((0, 5)),
+            day_captures=np.zeros((n_places, 3), dtype=np.int64),
         )
 
     def fit_strike_log(self, n_flying: int, n_places: int) -> None:
         """Make room for one strike per (flying faction, target faction, place)."""
-        rows = n_flying * len(self.strikes_received) * n_places
-        if len(self.strike_log) < rows:
-            self.strike_log = np.zeros((rows, 5))
+        rows = n_flying * len(self.day_strikes_received) * n_places
+        if len(self.day_strike_log) < rows:
+            self.day_strike_log = np.zeros((rows, 5))
 
 
-def _network_space(model: FrontlineModel) -> Network:
-    """The map as a Mesa network space: one cell per place, at its coordinates."""
-    options = {}
-    if "layout" in inspect.signature(Network).parameters:  # mesa >= 3.4 lays out the graph
-        options["layout"] = {i: tuple(xy) for i, xy in enumerate(model.map.coords)}
-    return Network(model.map.graph(), random=model.random, **options)
+def _checked_classes(classes: dict[str, type[Faction]], factions: dict) -> dict:
+    """The agent classes given by faction key, each checked to be a `Faction`."""
+    for key, cls in classes.items():
+        if key not in factions:
+            raise ValueError(f"faction_classes: no faction {key!r} in the scenario")
+        if not (isinstance(cls, type) and issubclass(cls, Faction)):
+            raise TypeError(f"faction_classes[{key!r}] must be a subclass of Faction")
+    return classes

@@ -12,7 +12,8 @@ baseline, and is clipped to [0, 1].
 A force in combat whose morale falls below its faction's break point routs: it "melts
 away". A share `rout_desertion` deserts and the rest falls back to the reserve; a
 routing force that is cut off cannot fall back and is lost entirely. Victories and
-defeats move the faction's baseline (see `FrontlineModel`).
+defeats move the faction's baseline: each place a faction takes raises its baseline by
+`victory_bonus`, each place it loses lowers it by `defeat_penalty` (clipped to [0, 1]).
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from numba import njit
 
 
 @njit(cache=True)
-def update_morale(
-    morale, forces, combat_losses, strike_losses, morale_hit, supplied, engaged, base_morale,
-    break_point, reserve, deserted, routs, loss_sensitivity, recovery, siege_penalty,
-    rout_desertion,
-):  # fmt: skip
+def update_morale(state, rules, books):
     """Move every force's morale and rout the broken ones, counting routs per faction."""
+    morale, forces, supplied, engaged = state.morale, state.forces, state.supplied, state.engaged
+    base_morale, reserve = state.base_morale, state.reserve
+    combat_losses, strike_losses = books.day_combat_losses, books.day_strike_losses
+    morale_hit, deserted, routs = books.day_morale_hit, books.deserted, books.routs
+    break_point, loss_sensitivity, recovery = (
+        rules.break_point,
+        rules.loss_sensitivity,
+        rules.recovery,
+    )
+    siege_penalty, rout_desertion = rules.siege_penalty, rules.rout_desertion
     n_factions, n_places = forces.shape
     for f in range(n_factions):
         for p in range(n_places):
@@ -46,3 +53,14 @@ def update_morale(
                 reserve[f] += forces[f, p] - gone
                 forces[f, p] = 0.0
                 routs[f] += 1
+
+
+@njit(cache=True)
+def shift_baselines(state, rules, books, taken):
+    """Move the baseline morale of the day's victors and losers (`taken` captures)."""
+    base_morale, captures = state.base_morale, books.day_captures
+    for i in range(taken):
+        previous, new = captures[i, 1], captures[i, 2]
+        base_morale[new] = min(1.0, base_morale[new] + rules.victory_bonus)
+        if previous >= 0:
+            base_morale[previous] = max(0.0, base_morale[previous] - rules.defeat_penalty)

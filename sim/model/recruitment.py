@@ -16,11 +16,13 @@ from sim.model.draws import poisson
 
 
 @njit(cache=True)
-def recruit_and_desert(
-    forces, reserve, controller, friendly, population, region, ground, home_region,
-    rate, desertion, recruited, deserted, deterministic,
-):  # fmt: skip
+def recruit_and_desert(state, world, rules, books, deterministic):
     """Add the day's recruits to each reserve and remove the day's deserters."""
+    forces, reserve, controller = state.forces, state.reserve, state.controller
+    friendly, population, region = world.friendly, world.population, world.region
+    ground, home_region = rules.ground, rules.home_region
+    rate, desertion = rules.recruitment_rate, rules.desertion
+    recruited, deserted = books.recruited, books.deserted
     n_factions, n_places = forces.shape
     for f in range(n_factions):
         if not ground[f]:

@@ -24,6 +24,7 @@ def summary(model: FrontlineModel) -> dict:
         "scenario": model.spec.name,
         "seed": model.seed,
         "days": model.day,
+        "parameters": dict(model.drawn),
         "start_date": _iso(model.date_of(0)),
         "end_date": _iso(model.date_of(model.day)),
         "final_control": {

@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 
 from sim.formats.scenario import load_scenario
-from sim.model.events import ScheduledEvent
+from sim.model.events import ScheduledEvent, apply_event
 from sim.model.model import FACTION_SERIES, FrontlineModel
 from sim.wargame.battles import BattleWatch, Outcome, RoutWatch
 from sim.wargame.orders import Orders, check_orders, doctrine_orders, give_orders
@@ -211,7 +211,7 @@ def inject_event(model: FrontlineModel, name: str) -> None:
     """Have the scenario's event `name` happen now, as the umpire injects it (a copy of
     its spec, so the scenario stays intact)."""
     spec = copy.deepcopy(model.spec.events[name])
-    model.apply_event(ScheduledEvent(name, model.day, spec))
+    apply_event(model, ScheduledEvent(name, model.day, spec))
 
 
 class _Snapshot:

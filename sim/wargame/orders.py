@@ -1,71 +1,41 @@
 """Orders: a player (or an analyst) commanding a faction instead of its doctrine.
 
-A turn's orders name the places to attack, the reinforcements to send from the reserve
-now, and how to task the faction's air support. They are checked against the faction's
-means (its reserve, its supplied front, its sorties), then given to the model: attacks
-go only to the objectives (the doctrine still sizes and tops them up, and still
-defends), reinforcements leave at once along the roads, and the air tasking replaces
-what it names (the targeting shares, the places focused on) until new orders come.
-What is accepted is carried out: see `Orders`. `doctrine_orders` tells what the
-model's own rules would have ordered instead, and `odds` what the faction may expect of
-an attack, from what it can see (`sim.wargame.fog`).
+A turn's orders (`sim.model.doctrine.Orders`) name the places to attack, the
+reinforcements to send from the reserve now, and how to task the faction's air support.
+Here they are checked against the faction's means (its reserve, its supplied front, its
+sorties), then given to the model through the same door as any doctrine's
+(`sim.model.doctrine.apply_orders`): attacks go only to the objectives (the doctrine
+still sizes and tops them up, and still defends), reinforcements leave at once along
+the roads, and the air tasking replaces what it names until new orders come.
+`doctrine_orders` tells what the model's own rules would have ordered instead, and
+`odds` what the faction may expect of an attack, from what it can see
+(`sim.wargame.fog`). Every rule used here (what may be attacked, the size of an attack,
+a fighter's fire) is the model's own, never a copy.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 
-from sim.model.factions import plan_orders
-from sim.model.logistics import dispatch
+from sim.model import doctrine
+from sim.model.combat import fire_now
+from sim.model.doctrine import Orders
 from sim.model.model import FrontlineModel
 from sim.wargame.fog import assumed_morale, enemies_seen
 
-
-@dataclasses.dataclass
-class Orders:
-    """One faction's orders for a turn.
-
-    Objectives (at most max(1, doctrine `max_offensives`)) are attacked as a player
-    expects: they take precedence over the faction's own attacks still under way
-    elsewhere (which, under orders, get no more forces) and over a doctrine that would
-    open none (`max_offensives` 0, or too little reserve for its `aggression`). They are
-    opened from the day's offensive budget, so a faction whose doctrine commits nothing
-    to offensives (`commit` or `aggression` 0), or that has no ground forces, is refused
-    objectives rather than silently ignoring them. `targeting` (shares summing to 1)
-    and `air_places` (weights) each replace only their own part of the air tasking.
-    """
-
-    objectives: list[str] = dataclasses.field(default_factory=list)
-    reinforcements: dict[str, float] = dataclasses.field(default_factory=dict)
-    targeting: dict[str, float] = dataclasses.field(default_factory=dict)
-    air_places: dict[str, float] = dataclasses.field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Orders:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in fields})
+__all__ = [
+    "Orders", "attack_size", "attackable", "check_orders", "doctrine_orders", "give_orders",
+    "max_objectives", "odds", "reinforceable",
+]  # fmt: skip
 
 
 def attackable(model: FrontlineModel, faction: str) -> list[str]:
     """Places the faction can be ordered to attack: enemy or unheld, next to its
     supplied ground, reachable, and in its home region if it is a militia."""
-    f = model.faction_number(faction)
-    world = model.map
-    home = model.params.home_region[f]
-    places = []
-    for p, name in enumerate(world.names):
-        holder = model.controller[p]
-        if holder >= 0 and not model.hostile[f, holder]:
-            continue
-        if not model.reachable[f, p] or (home >= 0 and world.region[p] != home):
-            continue
-        around = world.neighbours[world.neighbours_start[p] : world.neighbours_start[p + 1]]
-        if any(_own_side_supplied(model, f, q) for q in around):
-            places.append(name)
-    return places
+    allowed = doctrine.attackable_places(model, model.faction_number(faction))
+    return [model.map.names[p] for p in np.flatnonzero(allowed)]
 
 
 def reinforceable(model: FrontlineModel, faction: str) -> list[str]:
@@ -79,12 +49,10 @@ def reinforceable(model: FrontlineModel, faction: str) -> list[str]:
 
 
 def attack_size(model: FrontlineModel, faction: str, place: str) -> float:
-    """The force the faction's doctrine would open an attack on `place` with: its
-    `attack_ratio` against the defenders and the terrain, at least `min_attack`."""
+    """The force the faction's doctrine would open an attack on `place` with, against
+    the defenders it observes there."""
     f, p = model.faction_number(faction), model.map.index(place)
-    defenders = _defenders_seen(model, faction, place).sum()
-    wanted = model.params.attack_ratio[f] * defenders * model.map.terrain[p]
-    return float(max(wanted, model.params.min_attack[f]))
+    return doctrine.attack_size(model, f, p, float(_defenders_seen(model, faction, place).sum()))
 
 
 def _defenders_seen(model: FrontlineModel, faction: str, place: str) -> np.ndarray:
@@ -153,7 +121,7 @@ def _check_objectives(model: FrontlineModel, faction: str, objectives: list[str]
 
 
 def _check_air(model: FrontlineModel, f: int, orders: Orders) -> list[str]:
-    if not (orders.targeting or orders.air_places):
+    if not orders.tasks_air:
         return []
     if model.params.sorties[f] <= 0:
         return ["this faction has no air support to task"]
@@ -167,7 +135,8 @@ def _check_air(model: FrontlineModel, f: int, orders: Orders) -> list[str]:
     if orders.targeting and not math.isclose(sum(orders.targeting.values()), 1.0, abs_tol=1e-6):
         problems.append("targeting shares must sum to 1")
     problems += [
-        f"unknown place {place!r} in air tasking" for place in orders.air_places
+        f"unknown place {place!r} in air tasking"
+        for place in [*orders.air_places, *orders.air_focus]
         if place not in model.map.names
     ]  # fmt: skip
     return problems
@@ -178,46 +147,12 @@ def give_orders(model: FrontlineModel, faction: str, orders: Orders) -> None:
     problems = check_orders(model, faction, orders)
     if problems:
         raise ValueError("; ".join(problems))
-    f = model.faction_number(faction)
-    model.under_orders[f] = True
-    model.allowed_targets[f] = False
-    for place in orders.objectives:
-        model.allowed_targets[f, model.map.index(place)] = True
-    amounts = np.zeros_like(model.forces)
-    for place, amount in orders.reinforcements.items():
-        amounts[f, model.map.index(place)] = amount
-    dispatch(amounts, model.day, model.travel, model.transit, model.incoming, model.reserve)
-    if orders.targeting or orders.air_places:
-        air = model.factions[f].own_spec().air
-        if orders.targeting:
-            air.targeting = dict(orders.targeting)
-        if orders.air_places:
-            air.place_weights = dict(orders.air_places)
-        model.refresh_parameters(rear=False)
+    doctrine.apply_orders(model, model.faction_number(faction), orders)
 
 
 def doctrine_orders(model: FrontlineModel, faction: str) -> Orders:
     """What the faction's own doctrine would order today, in the current state."""
-    f = model.faction_number(faction)
-    p = model.params
-    everywhere = np.ones_like(model.allowed_targets)
-    amounts = plan_orders(
-        model.forces, model.incoming, model.reserve, model.controller, model.friendly,
-        model.hostile, model.supplied, model.reachable, everywhere,
-        np.zeros_like(model.under_orders), model.value,
-        model.map.terrain, model.vital, model.map.region, model.map.neighbours_start,
-        model.map.neighbours, p.ground, p.home_region, p.commit, p.aggression, p.attack_ratio,
-        p.defend_ratio, p.garrison, p.max_offensives, p.min_attack, p.vital_only_below,
-    )[f]  # fmt: skip
-    ours = model.friendly[f]
-    objectives, reinforcements = [], {}
-    for place in np.flatnonzero(amounts > 0):
-        holder = model.controller[place]
-        if holder >= 0 and ours[holder]:
-            reinforcements[model.map.names[place]] = float(amounts[place])
-        else:
-            objectives.append(model.map.names[place])
-    return Orders(objectives=objectives, reinforcements=reinforcements)
+    return doctrine.doctrine_orders(model, model.faction_number(faction))
 
 
 def odds(model: FrontlineModel, faction: str, place: str, attackers: float) -> dict:
@@ -233,9 +168,9 @@ def odds(model: FrontlineModel, faction: str, place: str, attackers: float) -> d
     defenders = float(seen.sum())
     present = [model.factions[g] for g in np.flatnonzero(seen > 0)]
     assumed = {x.key: assumed_morale(model, x.key) for x in present}
-    own_fire = _fire(model, f, model.base_morale[f]) / model.map.terrain[p]
+    own_fire = fire_now(model, f, p, model.base_morale[f])
     their_fire = sum(
-        seen[x.index] / defenders * _fire(model, x.index, assumed[x.key]) for x in present
+        seen[x.index] / defenders * fire_now(model, x.index, p, assumed[x.key]) for x in present
     )
     strength = own_fire * attackers**2 - their_fire * defenders**2
     wins = strength > 0 or defenders == 0
@@ -252,9 +187,3 @@ def odds(model: FrontlineModel, faction: str, place: str, attackers: float) -> d
         "survivors": survivors,
         "assumed_morale": assumed,
     }
-
-
-def _fire(model: FrontlineModel, f: int, morale: float) -> float:
-    """Faction f's fire per fighter at this morale (its lethality, morale-weighted)."""
-    weight = model.spec.combat.morale_weight
-    return float(model.params.lethality[f] * (1 + weight * (morale - 0.5)))
