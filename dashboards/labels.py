@@ -2,13 +2,14 @@
 first, at each zoom level.
 
 A label may sit right, left, above or below its place. Places are taken in order of
-priority (the selected place, then vital and symbolic places, then by population); each
-gets the first position whose box overlaps no label already placed and no other place's
-marker, or no label at that zoom. Labels keep their size on screen when the map is
-zoomed (map_view.vue shrinks their font), so at zoom 2 a label takes half the map units
-and more of them fit: a label placed at zoom 1 keeps its position at every zoom, and
-those that did not fit are tried again at zoom 2, 4 and 8 (`Label.zoom`: the first zoom
-it is shown at).
+priority (vital and symbolic places, then by population); each gets the first position
+whose box overlaps no label already placed and no other place's marker, or no label at
+that zoom. The most important places (the first eighth, at least ten) may cover another
+place's marker rather than go unnamed (a dense city's suburbs), never another label.
+Labels keep their size on screen when the map is zoomed (map_view.vue shrinks their
+font), so at zoom 2 a label takes half the map units and more of them fit: a label
+placed at zoom 1 keeps its position at every zoom, and those that did not fit are tried
+again at zoom 2, 4 and 8 (`Label.zoom`: the first zoom it is shown at).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def place_labels(
         [(x[p] - r, y[p] - r, x[p] + r, y[p] + r) for p, r in enumerate(radius) if r > 0]
     ).reshape(-1, 4)
     placed: list[tuple[Label, float, float]] = []  # label, width and height at zoom 1
+    important = set(order[: max(10, len(order) // 8)])
     for zoom in ZOOMS:
         boxes = [_box(label.x, label.y, label.anchor, w / zoom, h / zoom) for label, w, h in placed]
         done = {label.place for label, _, _ in placed}
@@ -84,14 +86,17 @@ def place_labels(
             )
             own = _box(x[p], y[p], "middle", 2 * r, 2 * r)
             others = markers[~np.all(np.isclose(markers, own), axis=1)] if len(markers) else markers
-            for cx, cy, anchor in candidates:
-                box = _box(cx, cy, anchor, w, h)
-                if not _inside(box, *size) or _overlaps(box, np.array(boxes).reshape(-1, 4)):
-                    continue
-                if _overlaps(box, others):
-                    continue
-                label = Label(p, float(cx), float(cy), anchor, zoom)
-                placed.append((label, width, height))
-                boxes.append(box)
-                break
+            taken = np.array(boxes).reshape(-1, 4)
+            free = [
+                (cx, cy, anchor)
+                for cx, cy, anchor in candidates
+                if _inside(_box(cx, cy, anchor, w, h), *size)
+                and not _overlaps(_box(cx, cy, anchor, w, h), taken)
+            ]
+            clear = [c for c in free if not _overlaps(_box(c[0], c[1], c[2], w, h), others)]
+            chosen = clear or (free if p in important else [])
+            if chosen:
+                cx, cy, anchor = chosen[0]
+                placed.append((Label(p, float(cx), float(cy), anchor, zoom), width, height))
+                boxes.append(_box(cx, cy, anchor, w, h))
     return [label for label, _, _ in placed]

@@ -73,9 +73,11 @@ _token: str | None = None
 def instructor_token() -> str:
     """The instructor token: from the environment, else drawn once and printed."""
     global _token
+    if os.environ.get(TOKEN_VARIABLE):
+        return os.environ[TOKEN_VARIABLE]
     if _token is None:
-        _token = os.environ.get(TOKEN_VARIABLE) or secrets.token_urlsafe(12)
-        if not os.environ.get(TOKEN_VARIABLE) and instructor_needed():
+        _token = secrets.token_urlsafe(12)
+        if instructor_needed():
             print(f"Frontline instructor token: {_token}", file=sys.stderr, flush=True)
     return _token
 

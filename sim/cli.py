@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,6 +27,7 @@ TIMESERIES_FORMATS = (".parquet", ".csv")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DASHBOARD_SHARED = "FRONTLINE_DASHBOARD_SHARED"  # "1": the dashboard serves other machines
 DASHBOARD_CLASSROOM = "FRONTLINE_CLASSROOM"  # "1": the dashboard serves only the wargame
+INSTRUCTOR_TOKEN = "FRONTLINE_INSTRUCTOR_TOKEN"  # creating and listing games needs it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,6 +287,10 @@ def _dashboard(args: argparse.Namespace) -> int:
     shown = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
     page = "/wargame" if getattr(args, "classroom", False) else ""
     print(f"Frontline dashboard: http://{shown}:{args.port}{page}  (Ctrl+C stops it)", flush=True)
+    if DASHBOARD_SHARED in environment or DASHBOARD_CLASSROOM in environment:
+        if not environment.get(INSTRUCTOR_TOKEN):  # games are created with it
+            environment[INSTRUCTOR_TOKEN] = secrets.token_urlsafe(12)
+        print(f"Instructor token: {environment[INSTRUCTOR_TOKEN]}", flush=True)
     server = subprocess.Popen(dashboard_command(args.host, args.port, args.open), env=environment)
     with contextlib.suppress(ValueError):  # ValueError: not called from the main thread
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server with us
