@@ -18,14 +18,45 @@ components and calls the model (`sim.model.model`) and its outcome functions onl
 
 from __future__ import annotations
 
+import importlib
+import threading
+from pathlib import Path
+
 import solara
 import solara.lab
 
 from dashboards import serving
-from dashboards.catalogue import project_root
-from dashboards.wargame import Wargame
 
-ROOT = project_root()  # scenarios/ and results/ are found under it
+# The pages import the model (numba, mesa, pandas: seconds): they are imported when a page
+# is first drawn, and meanwhile in the background from the server's start, so that the
+# server answers at once and the first page finds them loaded (benchmarks/dashboard.py
+# measures the start).
+PAGES = ("dashboards.wargame",) if serving.classroom() else ("dashboards.explore",)
+
+
+def _warm_up() -> None:
+    """Import the pages and check the project's scenario files (the pickers' lists, kept
+    until a file changes)."""
+    for name in PAGES:
+        importlib.import_module(name)
+    from dashboards.catalogue import find_scenarios, project_root
+
+    find_scenarios(project_root())
+    if not serving.classroom():
+        for name in ("dashboards.wargame", "dashboards.compare"):  # the other tabs, later
+            importlib.import_module(name)
+
+
+threading.Thread(target=_warm_up, name="frontline-warm-up", daemon=True).start()
+
+
+def project() -> Path:
+    """The project served: its scenarios/ and results/ (see catalogue.project_root)."""
+    from dashboards.catalogue import project_root
+
+    return project_root()
+
+
 DEFAULT_SCENARIO = "scenarios/teaching/valley.toml"
 
 CSS = """
@@ -91,25 +122,44 @@ def Page():
     if serving.classroom():
         WargamePage()
         return
-    from dashboards.compare import Compare  # not imported in classroom mode
     from dashboards.explore import Explore
+
+    root = project()
 
     solara.Style(CSS)
     solara.Title("Frontline")
     with solara.Column(style="padding: 8px 16px"):
         solara.HTML("h2", "Frontline: front-line dynamics")
-        with solara.lab.Tabs():
+        with solara.lab.Tabs(lazy=True):  # a tab is drawn (and imported) when first opened
             with solara.lab.Tab("Explore"):
-                Explore(ROOT, initial=DEFAULT_SCENARIO)
+                Explore(root, initial=DEFAULT_SCENARIO)
             with solara.lab.Tab("Compare"):
-                Compare(ROOT)
+                ComparePage(root)
             with solara.lab.Tab("Wargame"):
-                Wargame(ROOT)
+                WargameTab(root)
+
+
+@solara.component
+def ComparePage(root: Path):
+    """The Compare tab (its statistics are imported when it is first opened)."""
+    from dashboards.compare import Compare
+
+    Compare(root)
+
+
+@solara.component
+def WargameTab(root: Path):
+    """The Wargame tab of the full dashboard."""
+    from dashboards.wargame import Wargame
+
+    Wargame(root)
 
 
 @solara.component
 def WargamePage():
     """The wargame alone (`/wargame`): what the teams open in a classroom."""
+    from dashboards.wargame import Wargame
+
     solara.Style(CSS)
     solara.Title("Frontline wargame")
     with solara.Column(style="padding: 8px 10px", classes=["fl-wargame-page"]):
@@ -120,7 +170,7 @@ def WargamePage():
                 "<small>Classroom mode: this server serves the wargame only.</small>",
                 classes=["fl-classroom-note"],
             )
-        Wargame(ROOT)
+        Wargame(project())
 
 
 @solara.component

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import threading
 import tomllib
 from pathlib import Path
 
@@ -50,6 +51,7 @@ class Entry:
 
 
 _checked: dict[Path, tuple[list[Path], tuple, Entry | None]] = {}
+_checking = threading.Lock()  # one scan at a time: a second caller waits, then finds it done
 
 
 def _stamp(files: list[Path]) -> tuple:
@@ -131,7 +133,8 @@ def find_scenarios(root: Path) -> list[Entry]:
     root = Path(root).resolve()
     paths = [p.resolve() for p in sorted((root / "scenarios").rglob("*.toml"))]
     hidden = fragments(paths)
-    entries = [_entry(path, root) for path in paths if path not in hidden]
+    with _checking:
+        entries = [_entry(path, root) for path in paths if path not in hidden]
     found = [e for e in entries if e is not None]
     return sorted(found, key=lambda e: (_group_order(e.group), e.label))
 
