@@ -26,6 +26,7 @@ import pytest
 from tests.browser.helpers import ROOT, Server, enter_code, in_viewport, open_page
 
 TOKEN = "instructor-token-for-tests"
+FIRST_PAGE = 120_000  # ms: a server's first page imports the model (slow on a busy machine)
 PUBLIC = "http://classroom.example:8765"  # the address printed in the join links
 
 
@@ -76,7 +77,7 @@ def place_number(page, name: str) -> int:
 def test_a_classroom_game(browser, classroom, artifacts, keep_for_docs):
     # --- a visitor without the token: no Explore, no saved games -------------------------
     visitor = open_page(browser, classroom.base + "/", 390, 844)
-    visitor.get_by_label("Join code").wait_for()
+    visitor.get_by_label("Join code").wait_for(timeout=FIRST_PAGE)
     assert visitor.get_by_role("tab", name="Explore").count() == 0
     assert visitor.locator("svg.fl-map").count() == 0
     visitor.get_by_text("New game and saved games (instructor)").click()
@@ -233,7 +234,7 @@ def typed(page, value: str) -> str:
 
 def test_a_shared_server_holds(browser, shared, tmp_path):
     page = open_page(browser, shared.base + "/")
-    page.locator("svg.fl-map .fl-place").first.wait_for(timeout=60_000)
+    page.locator("svg.fl-map .fl-place").first.wait_for(timeout=FIRST_PAGE)
     outside_file = tmp_path / "elsewhere.toml"
     outside_file.write_text((ROOT / "scenarios" / "teaching" / "valley.toml").read_text())
     words = {
