@@ -14,7 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FRONTLINE_SKIP_WHEEL") == "1", reason="FRONTLINE_SKIP_WHEEL=1"
