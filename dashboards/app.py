@@ -34,17 +34,32 @@ from dashboards import serving
 PAGES = ("dashboards.wargame",) if serving.classroom() else ("dashboards.explore",)
 
 
+_importing = threading.Lock()  # one thread imports pages at a time: two importing
+# overlapping module graphs in different orders could deadlock on Python's module locks
+
+
+_loaded: dict[str, object] = {}
+
+
+def page_module(name: str):
+    """The module of a page, imported (by one thread at a time; at once if it is loaded)."""
+    if name not in _loaded:
+        with _importing:
+            _loaded[name] = importlib.import_module(name)
+    return _loaded[name]
+
+
 def _warm_up() -> None:
     """Import the pages and check the project's scenario files (the pickers' lists, kept
     until a file changes)."""
     for name in PAGES:
-        importlib.import_module(name)
+        page_module(name)
     from dashboards.catalogue import find_scenarios, project_root
 
     find_scenarios(project_root())
     if not serving.classroom():
         for name in ("dashboards.wargame", "dashboards.compare"):  # the other tabs, later
-            importlib.import_module(name)
+            page_module(name)
 
 
 threading.Thread(target=_warm_up, name="frontline-warm-up", daemon=True).start()
@@ -122,8 +137,7 @@ def Page():
     if serving.classroom():
         WargamePage()
         return
-    from dashboards.explore import Explore
-
+    explore = page_module("dashboards.explore")
     root = project()
 
     solara.Style(CSS)
@@ -132,7 +146,7 @@ def Page():
         solara.HTML("h2", "Frontline: front-line dynamics")
         with solara.lab.Tabs(lazy=True):  # a tab is drawn (and imported) when first opened
             with solara.lab.Tab("Explore"):
-                Explore(root, initial=DEFAULT_SCENARIO)
+                explore.Explore(root, initial=DEFAULT_SCENARIO)
             with solara.lab.Tab("Compare"):
                 ComparePage(root)
             with solara.lab.Tab("Wargame"):
@@ -142,24 +156,19 @@ def Page():
 @solara.component
 def ComparePage(root: Path):
     """The Compare tab (its statistics are imported when it is first opened)."""
-    from dashboards.compare import Compare
-
-    Compare(root)
+    page_module("dashboards.compare").Compare(root)
 
 
 @solara.component
 def WargameTab(root: Path):
     """The Wargame tab of the full dashboard."""
-    from dashboards.wargame import Wargame
-
-    Wargame(root)
+    page_module("dashboards.wargame").Wargame(root)
 
 
 @solara.component
 def WargamePage():
     """The wargame alone (`/wargame`): what the teams open in a classroom."""
-    from dashboards.wargame import Wargame
-
+    wargame = page_module("dashboards.wargame")
     solara.Style(CSS)
     solara.Title("Frontline wargame")
     with solara.Column(style="padding: 8px 10px", classes=["fl-wargame-page"]):
@@ -170,7 +179,7 @@ def WargamePage():
                 "<small>Classroom mode: this server serves the wargame only.</small>",
                 classes=["fl-classroom-note"],
             )
-        Wargame(project())
+        wargame.Wargame(project())
 
 
 @solara.component

@@ -428,11 +428,12 @@ def test_umpire_injects_an_event_and_rolls_back(game):
     assert "This turn: air_surge" in html_of(umpire)
     store = games.store()
     team_access = {"blue": store.access(codes["A"]), "red": store.access(codes["B"])}
-    for _ in range(2):
+    for turn in (1, 2):
         for access in team_access.values():
             games.submit(access, Orders())
-        wait_for(lambda: buttons(umpire, "Advance turn"))
-        click(umpire, "Advance turn")
+        wait_for(lambda turn=turn: buttons(umpire, f"Advance turn {turn}"))
+        click(umpire, f"Advance turn {turn}")
+        wait_for(lambda turn=turn: turn_shown(umpire) == turn + 1)
     assert turn_shown(umpire) == 3
     model = store.game(game_id).model
     assert model.params.sorties[model.faction_number("blue")] == 20

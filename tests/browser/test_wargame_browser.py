@@ -144,8 +144,17 @@ def test_three_turns_two_teams_and_a_restart(browser, server, artifacts, keep_fo
         assert check_fog(page, server.database, game_id, own) > 0
     assert "Team Regime (SAA)" in regime.locator(".fl-team-name").inner_text()
 
-    # --- turn 1: the regime attacks Palmyra, ISIS first over-reaches, then holds --------
-    pick_objective(regime, "Palmyra")
+    # --- turn 1: the regime attacks Palmyra (chosen on the map), ISIS over-reaches, holds --
+    palmyra = regime.evaluate(
+        """() => [...document.querySelectorAll('svg.fl-map g.fl-place')]
+            .find(g => g.querySelector('title').textContent.startsWith('Palmyra\\n'))
+            .dataset.place"""
+    )
+    regime.locator(f"svg.fl-map g.fl-place[data-place='{palmyra}'] circle.fl-hit").dispatch_event(
+        "click"
+    )
+    regime.get_by_role("button", name="Make it an objective").click()
+    regime.locator(".fl-odds", has_text="Palmyra").wait_for()
     assert re.search(r"force ratio [\d.]+:1", regime.locator(".fl-odds").first.inner_text())
     assert "committed" in regime.locator(".fl-cost-line").inner_text()
     submit(regime)
