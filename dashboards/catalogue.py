@@ -2,8 +2,11 @@
 results directories of the project.
 
 Files are checked with the same loader as `frontline validate`; a file that fails is
-listed with its problems rather than hidden, so a broken file is noticed. Results of the
-checks are kept until a file involved changes, so scanning again is cheap.
+listed with its problems rather than hidden, so a broken file is noticed. Fragments are
+not listed: files other scenarios extend and with no `[run]` in themselves or what they
+extend (the Syria map and factions), which alone would run a war without its forces or
+events. Results of
+the checks are kept until a file involved changes, so scanning again is cheap.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import threading
+import tomllib
 from pathlib import Path
 
-from sim.cli import DASHBOARD_SHARED
-from sim.formats.problems import InputError, Problem
+from dashboards import serving
+from dashboards.confine import confined
 from sim.formats.scenario import check_scenario
 
 PROBLEM_GROUP = "Files with problems"
@@ -46,6 +51,7 @@ class Entry:
 
 
 _checked: dict[Path, tuple[list[Path], tuple, Entry | None]] = {}
+_checking = threading.Lock()  # one scan at a time: a second caller waits, then finds it done
 
 
 def _stamp(files: list[Path]) -> tuple:
@@ -90,10 +96,45 @@ def _group_order(group: str) -> tuple:
     )
 
 
+def _own_keys(path: Path) -> tuple[set[str], Path | None]:
+    """The top-level keys a file sets itself, and the file it extends (if it parses)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return set(), None
+    parent = data.get("extends")
+    extended = (path.parent / parent).resolve() if isinstance(parent, str) else None
+    return set(data), extended
+
+
+def fragments(paths: list[Path]) -> set[Path]:
+    """The files others extend that have no `[run]` in their chain of `extends`."""
+    keys = {path: _own_keys(path) for path in paths}
+    extended = {parent for _, parent in keys.values() if parent is not None}
+
+    def runs(path: Path) -> bool:
+        seen = set()
+        while path in keys and path not in seen:
+            seen.add(path)
+            own, parent = keys[path]
+            if "run" in own:
+                return True
+            if parent is None:
+                return False
+            path = parent
+        return True  # a chain leaving the folder (or looping): let the loader judge it
+
+    return {path for path in extended if path in keys and not runs(path)}
+
+
 def find_scenarios(root: Path) -> list[Entry]:
-    """Every scenario file under `root`/scenarios, grouped and in a stable order."""
+    """Every scenario file under `root`/scenarios (fragments left out), grouped and in a
+    stable order."""
     root = Path(root).resolve()
-    entries = [_entry(path, root) for path in sorted((root / "scenarios").rglob("*.toml"))]
+    paths = [p.resolve() for p in sorted((root / "scenarios").rglob("*.toml"))]
+    hidden = fragments(paths)
+    with _checking:
+        entries = [_entry(path, root) for path in paths if path not in hidden]
     found = [e for e in entries if e is not None]
     return sorted(found, key=lambda e: (_group_order(e.group), e.label))
 
@@ -109,12 +150,8 @@ def find_results(root: Path) -> list[str]:
 
 
 def typed_path(root: Path, text: str) -> Path:
-    """A path typed into the page, relative to the project unless absolute. When the
-    dashboard is shared with other machines (a classroom), only paths inside the project
-    are opened, so that visitors cannot probe the server's files."""
-    path = Path(text)
-    path = (path if path.is_absolute() else Path(root) / path).resolve()
-    if os.environ.get(DASHBOARD_SHARED) == "1" and not path.is_relative_to(Path(root).resolve()):
-        message = "this dashboard is shared: only files inside the project can be opened"
-        raise InputError([Problem(text, "path", message)])
-    return path
+    """A path from a page (typed, chosen or in the address), relative to the project
+    unless absolute, through the one confinement check (`dashboards.confine`): when the
+    dashboard is shared with other machines, only paths inside the project are opened,
+    so that visitors cannot probe the server's files."""
+    return confined(text, serving.roots(Path(root)), Path(root))

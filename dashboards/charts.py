@@ -6,6 +6,8 @@ be redrawn every frame while a run plays (see svg.py for why not matplotlib).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from dashboards.svg import esc, nice_ceiling, short
@@ -81,19 +83,61 @@ def line_chart(
     the right, so the lines grow as the run advances."""
     days = len(values)
     top = nice_ceiling(float(values.max()) if values.size else 1.0) if y_max is None else y_max
+    key, key_height = _legend(colors, labels, width)
     axes = Axes(width, height, max(x_max, days - 1), top)
     parts = axes.frame(title, "day", "fl-chart")
+    total = height + key_height
+    parts[0] = parts[0].replace(f'height="{height}" viewBox="0 0 {width} {height}"',
+                                f'height="{total}" viewBox="0 0 {width} {total}"')  # fmt: skip
+    parts.append(f'<g transform="translate(0 {height + 10})">{key}</g>')
     keep = _thin(days, axes.inner_w // 2)
     x = keep.astype(float)
-    for f, (color, label) in enumerate(zip(colors, labels, strict=True)):
+    for f, color in enumerate(colors):
         y = values[keep, f]
         parts.append(
             f'<polyline points="{_points(axes, x, y)}" fill="none" stroke="{esc(color)}" '
-            f'stroke-width="1.6"><title>{esc(label)}: {short(values[-1, f])} on day '
-            f"{days - 1}</title></polyline>"
+            f'stroke-width="1.6" pointer-events="none"/>'
         )
+    parts.append(_hover_bands(axes, values, labels))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _legend(colors: list[str], labels: list[str], width: int) -> tuple[str, int]:
+    """A key of the lines under the plot: (SVG, its height), wrapped to the width."""
+    parts, x, row = [], LEFT, 0
+    for color, label in zip(colors, labels, strict=True):
+        span = 14 + 5.5 * len(label) + 10
+        if x + span > width and x > LEFT:
+            x, row = LEFT, row + 1
+        y = 12 * row
+        parts.append(
+            f'<rect x="{x:.0f}" y="{y - 7}" width="10" height="4" fill="{esc(color)}"/>'
+            f'<text x="{x + 13:.0f}" y="{y - 2}">{esc(label)}</text>'
+        )
+        x += span
+    return f'<g class="fl-chart-key">{"".join(parts)}</g>', 12 * (row + 1) + 2
+
+
+def _hover_bands(axes: Axes, values: np.ndarray, labels: list[str]) -> str:
+    """Invisible bands across the plot, each with the values of its last day as a tooltip."""
+    days = len(values)
+    if days == 0:
+        return ""
+    edges = np.linspace(0, days, min(days, 60) + 1).round().astype(int)
+    parts = []
+    for a, b in itertools.pairwise(edges):
+        if b <= a:
+            continue
+        day = b - 1
+        left, right = float(axes.px(a - 0.5)), float(axes.px(b - 0.5))
+        left = max(left, LEFT)
+        text = "; ".join(f"{esc(n)} {short(values[day, f])}" for f, n in enumerate(labels))
+        parts.append(
+            f'<rect x="{left:.1f}" y="{TOP}" width="{max(right - left, 0.5):.1f}" '
+            f'height="{axes.inner_h}" fill="transparent"><title>day {day}: {text}</title></rect>'
+        )
+    return f'<g class="fl-hover">{"".join(parts)}</g>'
 
 
 def fan_chart(

@@ -172,3 +172,60 @@ def set_lines(table: dict, prefix: tuple[str, ...] = ()) -> list[str]:
         else:
             lines.append(f"{format_path(path)} = {toml_value(value)}")
     return lines
+
+
+MAX_DAYS = 3650  # a run from the page: at most ten years
+MAX_MAGNITUDE = 1e6  # any number set from the page (fighters, sorties, rates)
+PAGE_SETTINGS = {  # what the page may override, under factions.<faction>. and events.<event>.
+    "factions": ("reserve", "morale", "lethality", "break_point", "recruitment", "doctrine",
+                 "air", "forces"),
+    "events": ("enabled", "day", "date", "set", "add_reserve", "add_forces"),
+}  # fmt: skip
+PAGE_TABLES = ("combat", "morale")  # scenario-wide teaching parameters
+
+
+def _leaves(table: dict, prefix: tuple[str, ...] = ()):
+    for name, value in table.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, (*prefix, name))
+        else:
+            yield (*prefix, name), value
+
+
+def page_override_problems(table: dict, scenario) -> list[str]:
+    """Why overrides typed on the page are refused (empty: none is). A page may change
+    the teaching parameters of the scenario's own factions, events and places, the seed
+    and the days (up to MAX_DAYS), with numbers of sane magnitude; never the map (its size
+    costs memory), `extends` or anything the scenario does not have."""
+    spec = scenario.spec
+    places = set(scenario.map.names)
+    problems = []
+    for path, value in _leaves(table):
+        where = format_path(path)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and not abs(value) <= MAX_MAGNITUDE:  # also NaN
+            problems.append(f"{where}: at most {MAX_MAGNITUDE:,.0f} in size from this page")
+            continue
+        head = path[0]
+        if head == "run":
+            if path[1:] not in (("seed",), ("days",), ("deterministic",)):
+                problems.append(f"{where}: only run.seed, run.days and run.deterministic here")
+            elif path[1] == "days" and not (isinstance(value, int) and 1 <= value <= MAX_DAYS):
+                problems.append(f"{where}: from 1 to {MAX_DAYS} days from this page")
+        elif head in PAGE_SETTINGS and len(path) >= 3:
+            known = spec.factions if head == "factions" else spec.events
+            if path[1] not in known:
+                problems.append(f"{where}: the scenario has no {head[:-1]} {path[1]!r}")
+            elif path[2] not in PAGE_SETTINGS[head]:
+                allowed = ", ".join(PAGE_SETTINGS[head])
+                problems.append(f"{where}: not a setting of this page (only {allowed})")
+            elif path[2] in ("forces", "add_forces") and len(path) > 3 and path[3] not in places:
+                problems.append(f"{where}: the scenario has no place {path[3]!r}")
+        elif head in PAGE_TABLES:
+            pass
+        else:
+            problems.append(
+                f"{where}: not a setting of this page (the factions', the events', "
+                "combat, morale, run.seed and run.days)"
+            )
+    return problems

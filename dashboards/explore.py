@@ -1,8 +1,14 @@
 """The Explore page: pick a scenario, set the seed and the parameters, step and watch a run.
 
 Picking a scenario starts a run at once; changed parameters take effect at the next
-Reset, so a slider touched by mistake does not throw away a run in progress. Any problem
-with the inputs is shown in the loader's words (file and key), and the previous run stays.
+Reset (the hint sits beside it), so a slider touched by mistake does not throw away a run
+in progress. Any problem with the inputs is shown in the loader's words (file and key)
+next to the control it is about, scrolled into sight; the previous run, the scenario
+chosen and its controls stay. Every path from the page (the picker's value, which a
+visitor can forge, and the typed field) goes through `catalogue.typed_path`'s one
+confinement check; the picker's value must moreover be one it lists. The overrides
+typed on the page are limited to the teaching parameters (`controls.page_override_problems`),
+and the scenario's description is shown as text.
 """
 
 from __future__ import annotations
@@ -14,12 +20,18 @@ from pathlib import Path
 import solara
 
 from dashboards.catalogue import PROBLEM_GROUP, find_scenarios, typed_path
-from dashboards.controls import Control, derive_controls, overrides_for, set_lines
+from dashboards.controls import (
+    Control,
+    derive_controls,
+    overrides_for,
+    page_override_problems,
+    set_lines,
+)
 from dashboards.player import Player
 from dashboards.svg import esc
 from dashboards.widgets import ItemSelect, ProblemList, problem_lines
-from sim.formats.problems import InputError
-from sim.formats.scenario import Scenario, check_scenario, parse_overrides
+from sim.formats.problems import InputError, Problem
+from sim.formats.scenario import OVERRIDE_SOURCE, Scenario, check_scenario, parse_overrides
 from sim.model.model import FrontlineModel
 
 
@@ -45,7 +57,11 @@ class Settings:
         """The model at day 0 and the `frontline run` command of the same run; raises
         InputError naming every problem."""
         lines = self.lines()
-        scenario, problems = check_scenario(self.path, parse_overrides(lines))
+        table = parse_overrides(lines)
+        refused = page_override_problems(table, self.scenario)
+        if refused:
+            raise InputError([Problem(OVERRIDE_SOURCE, "page", line) for line in refused])
+        scenario, problems = check_scenario(self.path, table)
         if problems:
             raise InputError(problems)
         shown = Path(self.path)
@@ -77,14 +93,22 @@ def scenario_items(entries) -> list[dict]:
     return items
 
 
+def text_html(text: str) -> str:
+    """File-supplied text as escaped paragraphs (a scenario's description is data: any
+    markup in it is shown as it is written, never run)."""
+    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    return "".join(f"<p>{esc(' '.join(p.split()))}</p>" for p in paragraphs)
+
+
 @solara.component
 def Explore(root: Path, initial: str | None = None):
     """The Explore page of the project in `root`, opening `initial` (relative to it)."""
     rescan, set_rescan = solara.use_state(0)
     entries = solara.use_memo(lambda: find_scenarios(root), [str(root), rescan])
-    path, set_path = solara.use_state(None)
+    path, set_path = solara.use_state(None)  # the scenario whose controls are shown
     typed = solara.use_reactive("")
-    load_problems, set_load_problems = solara.use_state([])
+    # problems of the last file tried, and where it came from ("picker" or "typed")
+    file_problems, set_file_problems = solara.use_state(((), ""))
     settings, set_settings = solara.use_state(None)  # what the run shown was made of
     draft = solara.use_reactive(None)  # what the inputs say now
     run, set_run = solara.use_state((None, ""))  # (model, command)
@@ -99,43 +123,65 @@ def Explore(root: Path, initial: str | None = None):
         set_run_problems([])
         set_settings(chosen)
 
-    def open_file(chosen: str | None) -> None:
-        if not chosen:
-            return
-        set_path(chosen)
+    def open_file(chosen: Path, source: str) -> None:
         scenario, problems = check_scenario(chosen)
-        set_load_problems([str(p) for p in problems])
-        if problems:
+        if problems:  # the scenario shown and its controls stay
+            set_file_problems((tuple(str(p) for p in problems), source))
             return
+        set_file_problems(((), ""))
+        set_path(str(chosen))
         run_spec = scenario.spec.run
         fresh = Settings(
-            chosen, scenario, tuple(derive_controls(scenario)), {}, run_spec.seed, run_spec.days
-        )
+            str(chosen), scenario, tuple(derive_controls(scenario)), {}, run_spec.seed,
+            run_spec.days,
+        )  # fmt: skip
         draft.value = fresh
         start(fresh)
+
+    def pick(value: str | None) -> None:
+        if not value:
+            return
+        listed = {str(e.path): e for e in entries}
+        try:
+            if value not in listed:  # a forged value: refused as any path outside
+                raise InputError([Problem(value, "path", "not a scenario this page lists")])
+            chosen = typed_path(root, value)
+        except InputError as error:
+            set_file_problems((tuple(problem_lines(error)), "picker"))
+            return
+        if listed[value].group == PROBLEM_GROUP:
+            set_file_problems((listed[value].problems, "picker"))
+            return
+        open_file(chosen, "picker")
 
     def open_typed(text: str) -> None:
         if not text.strip():
             return
         try:
-            open_file(str(typed_path(root, text.strip())))
+            chosen = typed_path(root, text.strip())
+            if not chosen.is_file():
+                raise InputError([Problem(text.strip(), "path", "no such file")])
         except InputError as error:
-            set_path(text.strip())
-            set_load_problems(problem_lines(error))
+            set_file_problems((tuple(problem_lines(error)), "typed"))
+            return
+        open_file(chosen, "typed")
 
     def change(**fields) -> None:
         draft.value = dataclasses.replace(draft.value, **fields)
 
     def open_initial():
         if initial and (Path(root) / initial).is_file():
-            open_file(str((Path(root) / initial).resolve()))
+            open_file((Path(root) / initial).resolve(), "picker")
 
     solara.use_effect(open_initial, [])
-    entry = next((e for e in entries if str(e.path) == path), None)
     model, command = run
-    with solara.Columns([1, 3], style="gap: 8px"):
+    problems, source = file_problems
+    pending = draft.value is not None and draft.value != settings
+    with solara.Columns([1, 3], style="gap: 8px", classes=["fl-explore"]):
         with solara.Column(classes=["fl-sidebar"]):
-            ItemSelect("Scenario", scenario_items(entries), path, open_file, "fl-scenario")
+            ItemSelect("Scenario", scenario_items(entries), path, pick, "fl-scenario")
+            if problems and source == "picker":
+                ProblemList(list(problems), "This file cannot be run")
             with solara.Row(style="align-items: center"):
                 solara.InputText("or open a scenario file", value=typed, on_value=open_typed)
                 solara.Button(
@@ -144,11 +190,9 @@ def Explore(root: Path, initial: str | None = None):
                     text=True,
                     on_click=lambda: set_rescan(rescan + 1),
                 )
-            if load_problems:
-                ProblemList(load_problems, "This file cannot be run")
-            elif entry is not None and entry.group == PROBLEM_GROUP:
-                ProblemList(list(entry.problems), "This file cannot be run")
-            elif draft.value is not None:
+            if problems and source == "typed":
+                ProblemList(list(problems), "This file cannot be run")
+            if draft.value is not None:
                 d = draft.value
                 About(d.scenario)
                 solara.InputInt("Seed", value=d.seed, on_value=lambda v: change(seed=v))
@@ -161,26 +205,28 @@ def Explore(root: Path, initial: str | None = None):
                     rows=2,
                     continuous_update=False,
                 )
-                if d != settings:
-                    solara.HTML(
-                        "div", "<small>Changed: press Reset to run with these settings.</small>"
-                    )
-            if run_problems:
-                ProblemList(run_problems, "Not applied: the run shown is the previous one")
         with solara.Column():
             note = f"<small>The same run: <code>{esc(command)}</code></small>" if command else ""
-            Player(model, on_reset=lambda: draft.value and start(draft.value), note=note)
+            Player(
+                model,
+                on_reset=lambda: draft.value and start(draft.value),
+                note=note,
+                pending=pending,
+                problems=run_problems,
+            )
 
 
 @solara.component
 def About(scenario: Scenario):
-    """The scenario's description and hypothesis."""
+    """The scenario's description and hypothesis, as text."""
     spec = scenario.spec
     with solara.Details(summary=f"About {spec.name}", expand=True):
         if spec.description:
-            solara.Markdown(spec.description.strip())
+            solara.HTML("div", text_html(spec.description), classes=["fl-about"])
         if spec.hypothesis:
-            solara.Markdown("**Hypothesis.** " + spec.hypothesis.strip())
+            solara.HTML(
+                "div", "<b>Hypothesis.</b> " + text_html(spec.hypothesis), classes=["fl-about"]
+            )
 
 
 @solara.component

@@ -68,7 +68,7 @@ def Countdown(game_id: str, version: int):
         return
     left = remaining(deadline)
     text = "time is up" if left == "0:00" else f"{left} left"
-    solara.HTML("span", f"⏱ Countdown: <b class='fl-countdown'>{text}</b>", classes=["fl-clock"])
+    solara.HTML("span", f"Countdown: <b class='fl-countdown'>{text}</b>", classes=["fl-clock"])
 
 
 @solara.component

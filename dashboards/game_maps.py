@@ -58,11 +58,13 @@ class FogPainter(MapPainter):
     """A team's map: places it does not observe are veiled and marked `data-observed=0`;
     other factions' morale is never shown."""
 
-    def svg(self, view, seen: np.ndarray, strikes: dict, selected: int | None = None) -> str:
+    def svg(
+        self, view, seen: np.ndarray, strikes: dict, selected: int | None = None, marks: str = ""
+    ) -> str:
         self._seen = seen
         return (
             super()
-            .svg(view, selected, strikes)
+            .svg(view, selected, strikes, marks)
             .replace('class="fl-map"', 'class="fl-map fl-fog"', 1)
         )
 
@@ -84,11 +86,9 @@ class FogPainter(MapPainter):
         else:
             veil = (
                 f'<circle class="fl-veil" cx="{x:.1f}" cy="{y:.1f}" r="{self.radius[p] + 4:.1f}" '
-                f'stroke="#666" stroke-dasharray="2 2"'
+                f'stroke="#3c3c3c" stroke-width="0.8"'
             )
-        return drawn.replace(
-            "</g>", f'{veil} fill="#8a8a8a" fill-opacity="0.5" pointer-events="none"/></g>'
-        )
+        return drawn.replace("</g>", f'{veil} fill="url(#fl-fog)" pointer-events="none"/></g>')
 
     def _title(self, model, p: int, forces: np.ndarray) -> str:
         c = int(model.controller[p])
@@ -101,7 +101,7 @@ class FogPainter(MapPainter):
             morale = model.morale[f, p]
             known = f", morale {morale:.2f}" if np.isfinite(morale) else ""
             lines.append(f"{esc(self.labels[f])}: {forces[f]:,.0f} fighters{known}")
-        return "\n".join(lines)
+        return "\n".join(lines + self._strike_lines(p))
 
 
 def replay_frame(model, control: np.ndarray, day: int) -> tuple[ModelView, dict]:

@@ -168,15 +168,10 @@ def amend(draft: solara.Reactive, **fields) -> None:
 
 
 @solara.component
-def OrdersForm(access: Access, means: Means, turn: int, submitted: dict | None):
-    """The orders of `access`'s faction for `turn`; Submit sends them to the umpire. Each
-    part of the form reads the draft itself, so that an edit redraws only those parts."""
-    draft = solara.use_reactive(draft_from(submitted, means))
-
-    def fresh():  # a new turn: start again from what was submitted (nothing, usually)
-        draft.set(draft_from(submitted, means))
-
-    solara.use_effect(fresh, [turn, means.faction])
+def OrdersForm(access: Access, means: Means, turn: int, draft: solara.Reactive):
+    """The orders of `access`'s faction for `turn` (the `draft`, which the map edits too);
+    Submit sends them to the umpire. Each part of the form reads the draft itself, so that
+    an edit redraws only those parts."""
     with solara.Column(classes=["fl-orders", f"fl-orders-{means.faction}"], style="gap: 2px"):
         solara.HTML("h3", f"Orders for turn {turn}")
         Objectives(access, means, turn, draft)
@@ -206,7 +201,7 @@ def Objectives(access: Access, means: Means, turn: int, draft: solara.Reactive):
         )
         if means.targets:
             solara.SelectMultiple(
-                "Places to attack",
+                "Places to attack (or click them on the map)",
                 values=d["objectives"],
                 all_values=[t.place for t in means.targets],
                 on_value=lambda v: amend(draft, objectives=list(v)),

@@ -188,11 +188,20 @@ def Standings(data: ReviewData):
         return
     for standing in result.value:
         team = data.teams.get(standing.faction, standing.faction)
+        if standing.all_same:
+            placed = (
+                "your result was <b class='fl-percentile'>the same as every</b> simulated run: "
+                "the model's own runs all end this way, so this game does not tell a better "
+                "from a worse command"
+            )
+        else:
+            placed = (
+                f"your result was better than <b class='fl-percentile'>"
+                f"{standing.percentile:.0%}</b> of simulated runs"
+            )
         solara.HTML(
             "div",
-            f"<b>Team {esc(team)}</b>: your result was better than "
-            f"<b class='fl-percentile'>{standing.percentile:.0%}</b> of simulated runs "
-            f"<small>({esc(standing.sentence())})</small>",
+            f"<b>Team {esc(team)}</b>: {placed} <small>({esc(standing.sentence())})</small>",
             classes=["fl-standing-line"],
         )
         solara.HTML("div", standing_svg(standing))
@@ -285,3 +294,30 @@ def Review(access: Access, version: int):
         for r in reports.values()
     ]
     solara.HTML("div", "<ul>" + "".join(lines) + "</ul>", classes=["fl-log"])
+    solara.HTML("h4", "Private channels")
+    solara.HTML("div", channels_html(access, labels, data.teams), classes=["fl-log"])
+
+
+def channels_html(access: Access, labels: dict, teams: dict) -> str:
+    """Every channel of the game with its messages (the review is the umpire's)."""
+    channels = games.channels_of(access)
+    if not channels:
+        return "<p>No private channel was opened.</p>"
+    messages = games.messages_of(access)
+    parts = []
+    for channel in channels:
+        members = ", ".join(teams.get(m, labels.get(m, m)) for m in channel.members)
+        rows = "".join(
+            f"<li>turn {m.turn}, <b>{esc(_author(m.author, teams))}</b>: {esc(m.text)}</li>"
+            for m in messages
+            if m.channel == channel.number
+        )
+        parts.append(
+            f"<div class='fl-review-channel'><b>{esc(channel.name)}</b> "
+            f"<small>({esc(members)})</small><ul>{rows or '<li>no messages</li>'}</ul></div>"
+        )
+    return "".join(parts)
+
+
+def _author(author: str, teams: dict) -> str:
+    return "Umpire" if author == "umpire" else teams.get(author, author)

@@ -1,22 +1,24 @@
 """Setting up a wargame (the instructor): scenario, turn length, seed, which factions the
-teams command (the others follow their doctrine); then the join codes, shown once; and
-the saved games, resumed with their umpire code."""
+teams command (the others follow their doctrine); then the join codes with their join
+addresses and QR codes, shown to the instructor's page only (the database keeps only
+their digests); and the saved games, which the instructor opens as their umpire."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
+import segno
 import solara
 
-from dashboards import games
-from dashboards.catalogue import PROBLEM_GROUP, find_scenarios
+from dashboards import games, serving
+from dashboards.catalogue import PROBLEM_GROUP, find_scenarios, typed_path
 from dashboards.explore import scenario_items
 from dashboards.svg import esc
-from dashboards.widgets import ItemSelect, ProblemList
+from dashboards.widgets import ItemSelect, ProblemList, problem_lines
+from sim.formats.problems import InputError
 from sim.formats.scenario import load_scenario
 from sim.wargame.game import GameSetup
-from sim.wargame.store import Access
 
 DEFAULT_TURN_DAYS = 7
 MAX_TURN_DAYS = 365
@@ -61,8 +63,9 @@ def setup_problems(setup: GameSetup) -> list[str]:
 
 
 @solara.component
-def Setup(root: Path, on_created):
-    """The form of a new game; `on_created(game_id, codes, setup)` once it is stored."""
+def Setup(root: Path, who: games.Instructor, on_created):
+    """The form of a new game; `on_created(game_id, codes, setup)` once it is stored. The
+    scenario chosen goes through the page's confinement check, and must be one listed."""
     entries = solara.use_memo(
         lambda: [e for e in find_scenarios(root) if e.group != PROBLEM_GROUP], [str(root)]
     )
@@ -77,8 +80,15 @@ def Setup(root: Path, on_created):
     def pick(new: str | None):
         if not new:
             return
-        set_path(new)
-        _, scenario_seed = sides_of(new)
+        try:
+            if new not in {str(e.path) for e in entries}:
+                raise InputError([])
+            scenario = str(typed_path(root, new))
+        except InputError as error:
+            set_problems(problem_lines(error) or [f"{new}: not a scenario this page lists"])
+            return
+        set_path(scenario)
+        _, scenario_seed = sides_of(scenario)
         seed.set(scenario_seed)
         chosen.set({})
         set_problems([])
@@ -97,7 +107,11 @@ def Setup(root: Path, on_created):
             found.append("two teams have the same name")
         set_problems(found)
         if not found:
-            game_id, codes = games.create(setup)
+            try:
+                game_id, codes = games.create(who, setup)
+            except games.RefusedError as error:
+                set_problems([str(error)])
+                return
             on_created(game_id, codes, setup)
 
     with solara.Column(classes=["fl-setup"], style="max-width: 620px"):
@@ -142,83 +156,86 @@ def CopyCode(code: str, copied: bool = False):
     """A code in a read-only field, with a button copying it to the clipboard."""
 
 
+def qr_svg(text: str) -> str:
+    """A QR code of `text` as inline SVG (segno: offline, no image files)."""
+    return segno.make(text, error="m").svg_inline(scale=3, border=2)
+
+
 @solara.component
-def Codes(game_id: str, setup: GameSetup, codes: dict, on_open):
-    """The join codes of a new game, shown this once; `on_open()` opens the umpire view."""
+def TeamCode(team: str, label: str, code: str):
+    """One team's code, its join address and, on demand, the address as a QR code (shown
+    one team at a time, so that a projected code is scanned by its own team only)."""
+    shown = solara.use_reactive(False)
+    url = serving.join_url(code)
+    with solara.Column(classes=["fl-code-row"], style="gap: 2px; margin-bottom: 8px"):
+        with solara.Row(style="align-items: center; gap: 8px; flex-wrap: wrap"):
+            solara.HTML("span", f"Team <b>{esc(team)}</b> ({esc(label)})", style="min-width: 200px")
+            CopyCode(code=code)
+            solara.Button(
+                "Hide QR code" if shown.value else "Show QR code",
+                text=True,
+                icon_name="mdi-qrcode",
+                on_click=lambda: shown.set(not shown.value),
+                classes=["fl-show-qr"],
+            )
+        solara.HTML("div", f"Join address: {esc(url)}", classes=["fl-join-url"])
+        if shown.value:
+            solara.HTML("div", qr_svg(url), classes=["fl-qr"])
+
+
+@solara.component
+def Codes(setup: GameSetup, codes: dict, on_open=None):
+    """The join codes of a game as the instructor's page knows them (after creating the
+    game, or replacing a code): per team, its code, join address and QR code."""
     factions = solara.use_memo(lambda: load_scenario(setup.scenario).spec.factions, [setup])
     solara.HTML(
         "div",
-        "<b>Write down or copy these codes now: they are shown only once.</b> Give each team "
-        "its own code (it opens only that team's faction); keep the umpire code (it opens the "
-        "whole game and resumes it later).",
+        "<b>Give each team its own code</b> (it opens only that team's faction), or let it "
+        "scan its QR code; keep the umpire code (it opens the whole game). The codes are "
+        "shown on this page only: the server keeps only their digests. A lost code is "
+        "replaced from the umpire's page.",
         classes=["fl-codes-note"],
     )
     with solara.Column(classes=["fl-codes"]):
         for team, faction in setup.teams.items():
+            if team in codes:
+                TeamCode(team, factions[faction].label or faction, codes[team])
+        if "umpire" in codes:
             with solara.Row(style="align-items: center; gap: 8px", classes=["fl-code-row"]):
-                label = factions[faction].label or faction
-                solara.HTML(
-                    "span", f"Team <b>{esc(team)}</b> ({esc(label)})", style="min-width: 220px"
-                )
-                CopyCode(code=codes[team])
-        with solara.Row(style="align-items: center; gap: 8px", classes=["fl-code-row"]):
-            solara.HTML("span", "<b>Umpire</b>", style="min-width: 220px")
-            CopyCode(code=codes["umpire"])
-    solara.Button(
-        "I have the codes: open the umpire view",
-        color="primary",
-        icon_name="mdi-whistle",
-        on_click=on_open,
-    )
-    del game_id
+                solara.HTML("span", "<b>Umpire</b>", style="min-width: 200px")
+                CopyCode(code=codes["umpire"])
+    if on_open is not None:
+        solara.Button(
+            "I have the codes: open the umpire view",
+            color="primary",
+            icon_name="mdi-whistle",
+            on_click=on_open,
+        )
 
 
 @solara.component
-def SavedGames(on_access):
-    """The stored games; resuming one needs its umpire code."""
-    listed = games.store().games()
-    opening, set_opening = solara.use_state(None)
-    code = solara.use_reactive("")
-    refused, set_refused = solara.use_state("")
-
-    def resume():
-        found = games.join(code.value)
-        if found is None:
-            set_refused("No game opens with this code.")
-        elif found.game_id != opening:
-            set_refused("This code belongs to another game.")
-        elif found.role != "umpire":
-            set_refused("This is a team's code: resuming a game needs its umpire code.")
-        else:
-            set_refused("")
-            code.set("")
-            on_access(found)
-
+def SavedGames(who: games.Instructor, on_access):
+    """The stored games, for the instructor: each opens as its umpire."""
+    try:
+        listed = games.saved_games(who)
+    except games.RefusedError as error:
+        ProblemList([str(error)], "Saved games")
+        return
     if not listed:
         solara.HTML("div", "<small>No saved games yet.</small>")
         return
     for game in reversed(listed):
         with solara.Row(style="align-items: center; gap: 8px", classes=["fl-saved-game"]):
+            state = "" if game["open"] else " · ended (codes no longer open it)"
             solara.HTML(
                 "span",
                 f"<b>{esc(game['title'] or Path(game['scenario']).stem)}</b> · "
                 f"{esc(Path(game['scenario']).stem)} · {game['turns_played']} turn(s) played · "
-                f"created {esc(game['created'])}",
+                f"created {esc(game['created'])}{state}",
             )
             solara.Button(
-                "Resume",
+                "Open as umpire",
                 text=True,
                 icon_name="mdi-play-circle-outline",
-                on_click=lambda g=game["id"]: (set_opening(g), set_refused("")),
+                on_click=lambda g=game["id"]: on_access(games.umpire_of(who, g)),
             )
-        if opening == game["id"]:
-            with solara.Row(style="align-items: center; gap: 8px"):
-                solara.InputText("Umpire code", value=code)
-                solara.Button("Open", on_click=resume, color="primary")
-            if refused:
-                solara.HTML("div", esc(refused), classes=["fl-problems", "fl-refused"])
-
-
-def umpire_access(game_id: str) -> Access:
-    """The access of the instructor who just created the game (their umpire code is known)."""
-    return Access(game_id, "umpire")

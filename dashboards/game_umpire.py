@@ -1,6 +1,9 @@
 """The umpire's view: the whole war (no fog), who has submitted, and the controls of the
-game: a countdown, advancing the turn, injecting one of the scenario's events, rolling
-back to an earlier turn (the turns taken back are archived), and the after-action review.
+game: a countdown, advancing the turn (anyway, once the countdown has run out: after a
+confirmation), injecting one of the scenario's events, rolling back to an earlier turn
+(after a confirmation; the turns taken back are archived), the teams' codes (with their
+join addresses and QR codes, replaced on demand), the private channels between teams,
+ending the game, and the after-action review.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from collections.abc import Callable
 import solara
 
 from dashboards import game_live, games
+from dashboards.game_channels import Channels, OpenChannel
 from dashboards.game_maps import ModelView
 from dashboards.game_review import Review
+from dashboards.game_setup import Codes
 from dashboards.map_view import MapPainter
 from dashboards.player import RunView
 from dashboards.svg import esc
@@ -83,9 +88,10 @@ def use_ran_out(deadline: float | None) -> bool:
 
 
 @solara.component
-def UmpireView(access: Access, on_leave):
+def UmpireView(access: Access, on_leave, codes: dict | None = None):
     """The umpire's page of a game: the war and the controls, or the after-action review.
-    The controls' state is kept here, so that a look at the review does not reset it."""
+    The controls' state is kept here, so that a look at the review does not reset it.
+    `codes`: the codes this page knows (those of a game it just created)."""
     version = game_live.use_game_version(access.game_id)
     reviewing, set_reviewing = solara.use_state(False)
     outcome = solara.use_reactive(((), ""))  # (problems, message) of the last action
@@ -101,24 +107,32 @@ def UmpireView(access: Access, on_leave):
     shown = solara.use_memo(
         lambda: ModelView(model, days=max(model.day + status.turn_days, 1)), [model, *war]
     )
+    known = solara.use_reactive(dict(codes or {}))
+    teams = {faction: team for team, faction in status.teams.items()}
     if reviewing:
         BackToGame(on_back=lambda: set_reviewing(False))
         Review(access, war[0])
         return
     UmpireBar(access, status, version, on_review=lambda: set_reviewing(True), on_leave=on_leave)
     with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 24px"):
-        with solara.Column(style="min-width: 330px; max-width: 420px"):
+        with solara.Column(style="min-width: 300px; max-width: 420px"):
             deadline = games.board.deadline(access.game_id)
             TurnControls(access, status, deadline, minutes, outcome)
-            InjectEvent(access, status.turn, status.injected, events, event, outcome)
-            RollBack(access, status.resolved, back_to, outcome)
             problems, message = outcome.value
             if problems:
                 ProblemList(list(problems), "Not done")
             if message:
                 solara.HTML("div", esc(message), classes=["fl-submitted"])
-        with solara.Column(style="flex: 1; min-width: 400px"):
+            InjectEvent(access, status.turn, status.injected, events, event, outcome)
+            RollBack(access, status.resolved, back_to, outcome)
+        with solara.Column(style="flex: 1; min-width: 300px"):
             RunView(shown, painter, war[0], selected)
+    with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 24px"):
+        with solara.Column(style="min-width: 300px; flex: 1"):
+            TeamCodes(access, status, known)
+        with solara.Column(style="min-width: 300px; flex: 1"):
+            OpenChannel(access, teams)
+            Channels(access, status.labels, teams)
 
 
 @solara.component
@@ -177,14 +191,14 @@ def TurnControls(
                 on_click=lambda: attempt(outcome, lambda: games.advance(access), played),
             )
         else:
-            solara.Button(
+            Confirmed(
                 f"Advance anyway ({missing} team(s) hold)",
-                color="warning",
-                icon_name="mdi-fast-forward",
+                f"Play turn {status.turn} now? {missing} team(s) have sent no orders and "
+                "will hold their ground.",
+                "Yes, play the turn",
+                lambda: attempt(outcome, lambda: games.advance(access, anyway=True), played),
                 disabled=not ran_out,
-                on_click=lambda: attempt(
-                    outcome, lambda: games.advance(access, anyway=True), played
-                ),
+                icon="mdi-fast-forward",
             )
             solara.HTML(
                 "div",
@@ -265,14 +279,92 @@ def RollBack(access: Access, resolved: int, back_to: solara.Reactive, outcome: s
     with solara.Column():
         solara.HTML("h4", "Roll back")
         ItemSelect("Go back to", turns, back_to.value, back_to.set, "fl-rollback")
-        solara.Button(
+        Confirmed(
             "Roll back",
-            text=True,
-            icon_name="mdi-undo",
-            disabled=not back_to.value,
-            on_click=lambda: attempt(
+            f"Go back to the start of turn {back_to.value}? The turns after it are taken back "
+            "for every team (kept in the archive).",
+            "Yes, roll back",
+            lambda: attempt(
                 outcome,
                 roll_back,
                 f"Back at the start of turn {back_to.value}; later turns archived",
             ),
+            disabled=not back_to.value,
+            icon="mdi-undo",
         )
+
+
+@solara.component
+def Confirmed(
+    label: str,
+    question: str,
+    confirm: str,
+    action: Callable[[], None],
+    disabled: bool = False,
+    icon: str = "",
+):
+    """A button whose action needs a second click, on a confirmation that says what it does."""
+    asking = solara.use_reactive(False)
+
+    def yes():
+        asking.set(False)
+        action()
+
+    if not asking.value:
+        solara.Button(
+            label,
+            icon_name=icon,
+            color="warning",
+            disabled=disabled,
+            on_click=lambda: asking.set(True),
+        )
+        return
+    with solara.Column(classes=["fl-confirm"], style="gap: 4px"):
+        solara.HTML("div", esc(question))
+        with solara.Row(style="gap: 8px"):
+            solara.Button(confirm, color="warning", on_click=yes)
+            solara.Button("Cancel", text=True, on_click=lambda: asking.set(False))
+
+
+@solara.component
+def TeamCodes(access: Access, status: games.Status, known: solara.Reactive):
+    """The teams' codes this page knows, with their join addresses and QR codes; a new
+    code for a team (the old one stops working); ending the game (no code opens it)."""
+    setup = solara.use_memo(lambda: games.store().game(access.game_id).setup, [access])
+    chosen = solara.use_reactive(None)
+    solara.HTML("h4", "Join codes")
+    if known.value:
+        Codes(setup, known.value)
+    else:
+        solara.HTML(
+            "div",
+            "<small>The codes were shown when the game was created; the server keeps only "
+            "their digests. Give a team a new code here if it lost its own.</small>",
+        )
+
+    def reissue():
+        team = None if chosen.value == "umpire" else chosen.value
+        code = games.reissue(access, team)
+        known.set({**known.value, chosen.value: code})
+
+    with solara.Row(style="align-items: center; gap: 6px; flex-wrap: wrap"):
+        items = [{"text": f"Team {t}", "value": t} for t in status.teams] + [
+            {"text": "The umpire", "value": "umpire"}
+        ]
+        ItemSelect("New code for", items, chosen.value, chosen.set, "fl-reissue")
+        Confirmed(
+            "New code",
+            f"Give {chosen.value} a new code? The old one stops working at once.",
+            "Yes, a new code",
+            reissue,
+            disabled=not chosen.value,
+            icon="mdi-key-change",
+        )
+    Confirmed(
+        "End the game",
+        "End the game? No code will open it any more (it stays saved; the instructor can "
+        "still open it and its review).",
+        "Yes, end it",
+        lambda: games.end_game(access),
+        icon="mdi-flag-checkered",
+    )

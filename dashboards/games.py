@@ -20,6 +20,8 @@ import threading
 import time
 from pathlib import Path
 
+from dashboards import serving
+from sim.wargame.channels import Channel, Message, channel_problems, message_problems
 from sim.wargame.game import Game, GameSetup, TurnReport
 from sim.wargame.orders import Orders
 from sim.wargame.store import Access, GameStore
@@ -118,9 +120,99 @@ def join(code: str) -> Access | None:
     return store().access(code) if code else None
 
 
-def create(setup: GameSetup) -> tuple[str, dict[str, str]]:
+@dataclasses.dataclass(frozen=True)
+class Instructor:
+    """A page's proof that its user may create and list games: the instructor token was
+    entered (or is not needed: a dashboard served to this machine only)."""
+
+    token: str = ""
+
+    def valid(self) -> bool:
+        return not serving.instructor_needed() or serving.token_matches(self.token)
+
+
+def _instructor(who: Instructor) -> None:
+    if not who.valid():
+        raise RefusedError("only the instructor (with the instructor token) can do this")
+
+
+def create(who: Instructor, setup: GameSetup) -> tuple[str, dict[str, str]]:
     """Store a new game; its id and codes (each team's and the umpire's)."""
+    _instructor(who)
     return store().create(setup)
+
+
+def saved_games(who: Instructor) -> list[dict]:
+    """The stored games (the instructor only)."""
+    _instructor(who)
+    return store().games()
+
+
+def umpire_of(who: Instructor, game_id: str) -> Access:
+    """The umpire's access to a saved game, for the instructor."""
+    _instructor(who)
+    if game_id not in {g["id"] for g in store().games()}:
+        raise RefusedError("no such game")
+    return Access(game_id, "umpire")
+
+
+def _umpire(access: Access) -> None:
+    if access.role != "umpire":
+        raise RefusedError("only the umpire can do this")
+
+
+def reissue(access: Access, team: str | None) -> str:
+    """A new code for `team` (None: the umpire's); the old one stops working at once."""
+    _umpire(access)
+    code = store().reissue(access.game_id, team)
+    board.bump(access.game_id)
+    return code
+
+
+def end_game(access: Access) -> None:
+    """End the game: its codes stop opening it; it stays saved for the review."""
+    _umpire(access)
+    store().end(access.game_id)
+    board.bump(access.game_id)
+
+
+def open_channel(access: Access, name: str, members: list[str]) -> Channel:
+    """The umpire opens a private channel between the teams of `members` (factions)."""
+    _umpire(access)
+    with reading(access.game_id) as game:
+        problems = channel_problems(name, members, game.factions)
+    if problems:
+        raise RefusedError("; ".join(problems))
+    channel = store().open_channel(access.game_id, name, members)
+    board.bump(access.game_id)
+    return channel
+
+
+def channels_of(access: Access) -> list[Channel]:
+    """The channels `access` may read: all for the umpire, a team's own for a team."""
+    return [
+        c for c in store().channels(access.game_id) if c.readable_by(access.role, access.faction)
+    ]
+
+
+def messages_of(access: Access) -> list[Message]:
+    """The messages of the channels `access` may read, oldest first."""
+    return store().messages(access.game_id, [c.number for c in channels_of(access)])
+
+
+def post(access: Access, channel: int, text: str) -> Message:
+    """Post `text` in `channel`: a team in its own channels, the umpire in any."""
+    if channel not in {c.number for c in channels_of(access)}:
+        raise RefusedError("you are not in this channel")
+    problems = message_problems(text)
+    if problems:
+        raise RefusedError("; ".join(problems))
+    with reading(access.game_id) as game:
+        turn = game.pending().number
+    author = access.faction if access.role == "team" else "umpire"
+    message = store().post(access.game_id, channel, author, turn, text.strip())
+    board.bump(access.game_id)
+    return message
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ import solara
 
 from dashboards import charts, panels
 from dashboards.map_view import MapPainter, MapView, legend_html, strikes_today
+from dashboards.widgets import ProblemList
 
 SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200]  # simulated days per second
 DEFAULT_SPEED = 10
@@ -55,8 +56,16 @@ def chart_svgs(model) -> list[str]:
 
 
 @solara.component
-def Player(model, on_reset: Callable[[], None], note: str = ""):
-    """Clock controls and the view of `model`; `on_reset` starts the run again."""
+def Player(
+    model,
+    on_reset: Callable[[], None],
+    note: str = "",
+    pending: bool = False,
+    problems: list[str] | None = None,
+):
+    """Clock controls and the view of `model`; `on_reset` starts the run again. `pending`:
+    settings changed since the run started (a hint beside Reset says so); `problems`:
+    why the last Reset did not apply them (shown under the controls)."""
     version, set_version = solara.use_state(0)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
@@ -99,6 +108,8 @@ def Player(model, on_reset: Callable[[], None], note: str = ""):
         on_reset()
 
     if model is None:
+        if problems:
+            ProblemList(problems, "Not applied: no run could start")
         solara.Info("No run yet: pick a scenario.")
         return
     finished = at_end(model)
@@ -118,7 +129,17 @@ def Player(model, on_reset: Callable[[], None], note: str = ""):
             value=speed,
             style="max-width: 130px",
         )
-        solara.Button("Reset", icon_name="mdi-restart", on_click=reset)
+        solara.Button(
+            "Reset",
+            icon_name="mdi-restart",
+            on_click=reset,
+            color="warning" if pending else None,
+            classes=["fl-reset"],
+        )
+        if pending:
+            solara.HTML(
+                "span", "Settings changed: press Reset to run with them.", classes=["fl-pending"]
+            )
         date = model.date_of(model.day)
         solara.HTML(
             "span",
@@ -127,6 +148,8 @@ def Player(model, on_reset: Callable[[], None], note: str = ""):
             + (" · end of the run" if finished else ""),
             classes=["fl-clock"],
         )
+    if problems:
+        ProblemList(problems, "Not applied: the run shown is the previous one")
     if note:
         solara.HTML("div", note, classes=["fl-note"])
     RunView(model, painter, version, selected)
@@ -144,7 +167,9 @@ def RunView(model, painter: MapPainter, version: int, selected: solara.Reactive)
         selected.value = int(number) if number is not None else None
 
     with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 16px"):
-        with solara.Column(style=f"width: {painter.frame.width + 8}px"):
+        with solara.Column(
+            style=f"width: {painter.frame.width + 8}px; max-width: 100%", classes=["fl-map-col"]
+        ):
             solara.HTML("div", legend_html(model, strikes))
             MapView(svg=painter.svg(model, place, strikes), event_select=pick)
             choices = sorted(range(len(names)), key=lambda p: names[p].lower())

@@ -56,6 +56,16 @@ class Frame:
     width: int
     height: int
     cell: float  # pixels between neighbouring cells of a grid map (0: not a grid)
+    projection: tuple[float, float, float, float, float, int] = (1.0, 1.0, 0.0, 0.0, 1.0, 0)
+    # (x factor, y factor, x min, y max, scale, pad): map coordinates to pixels
+
+    def project(self, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixels of other points in the map's coordinates (a base map's lines), projected
+        as the places were (the same factors, not those of these points' mean latitude)."""
+        factor, factor_y, x_min, y_max, scale, pad = self.projection
+        coords = np.asarray(coords, dtype=float)
+        x, y = coords[:, 0] * factor, coords[:, 1] * factor_y
+        return pad + (x - x_min) * scale, pad + (y_max - y) * scale
 
 
 def fit(coords: np.ndarray, geographic: bool, width: int, pad: int = 24, grid: bool = False):
@@ -63,8 +73,9 @@ def fit(coords: np.ndarray, geographic: bool, width: int, pad: int = 24, grid: b
     map's one projection (`sim.formats.map.project`)."""
     xy = project(coords, geographic)
     x, y = xy[:, 0], xy[:, 1]
+    factor, factor_y = _scales(np.asarray(coords, dtype=float), xy)
     step = _spacing(np.concatenate([x, y])) if grid else 0.0  # a grid cell, in map units
-    pad = 6 if grid else pad
+    pad = 20 if grid else pad  # a grid's margin holds its column and row numbers
     x_min, y_max = x.min() - step / 2, y.max() + step / 2
     span_x, span_y = max(np.ptp(x) + step, 1e-9), max(np.ptp(y) + step, 1e-9)
     scale = (width - 2 * pad) / span_x
@@ -73,7 +84,18 @@ def fit(coords: np.ndarray, geographic: bool, width: int, pad: int = 24, grid: b
     px = pad + (x - x_min) * scale
     py = pad + (y_max - y) * scale
     height = int(np.ceil(span_y * scale + 2 * pad))
-    return Frame(px, py, int(width), height, step * scale)
+    projection = (float(factor), float(factor_y), float(x_min), float(y_max), float(scale), pad)
+    return Frame(px, py, int(width), height, step * scale, projection)
+
+
+def _scales(coords: np.ndarray, xy: np.ndarray) -> tuple[float, float]:
+    """The factors the projection multiplied x and y by (it is a scaling), so that other
+    points (a base map) can be projected as the places were."""
+    scales = []
+    for axis in (0, 1):
+        i = int(np.argmax(np.abs(coords[:, axis])))
+        scales.append(float(xy[i, axis] / coords[i, axis]) if coords[i, axis] else 1.0)
+    return scales[0], scales[1]
 
 
 def _spacing(values: np.ndarray) -> float:

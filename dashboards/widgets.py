@@ -7,7 +7,6 @@ from collections.abc import Callable
 import reacton.ipyvuetify as rv
 import solara
 
-from dashboards.svg import esc
 from sim.formats.problems import InputError
 
 
@@ -18,11 +17,16 @@ def problem_lines(error: Exception) -> list[str]:
     return [f"{type(error).__name__}: {error}"]
 
 
+@solara.component_vue("problem_box.vue")
+def ProblemBox(title: str, lines: list):
+    """The red box of ProblemList (a Vue component: it scrolls itself into sight)."""
+
+
 @solara.component
 def ProblemList(lines: list[str], title: str):
-    """A red box listing problems with an input; the page keeps working around it."""
-    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
-    solara.HTML("div", f"<b>{esc(title)}</b><ul>{items}</ul>", classes=["fl-problems"])
+    """A red box listing problems with an input, placed next to the control it is about
+    and scrolled into sight when it appears; the page keeps working around it."""
+    ProblemBox(title=title, lines=[str(line) for line in lines])
 
 
 @solara.component

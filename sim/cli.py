@@ -14,6 +14,7 @@ import contextlib
 import json
 import math
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -29,6 +30,8 @@ from sim.formats.schema import MAX_DAYS
 TIMESERIES_FORMATS = (".parquet", ".csv")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DASHBOARD_SHARED = "FRONTLINE_DASHBOARD_SHARED"  # "1": the dashboard serves other machines
+DASHBOARD_CLASSROOM = "FRONTLINE_CLASSROOM"  # "1": the dashboard serves only the wargame
+INSTRUCTOR_TOKEN = "FRONTLINE_INSTRUCTOR_TOKEN"  # creating and listing games needs it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on")
     dashboard.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     dashboard.add_argument("--open", action="store_true", help="open it in a web browser")
+    dashboard.add_argument(
+        "--classroom",
+        action="store_true",
+        help="serve only the wargame (no Explore or Compare, which would lift the fog)",
+    )
     dashboard.set_defaults(command=_dashboard)
     return parser
 
@@ -421,8 +429,15 @@ def _dashboard(args: argparse.Namespace) -> int:
     environment = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", **os.environ}
     if args.host not in LOOPBACK_HOSTS:  # others can reach it: keep them inside the project
         environment[DASHBOARD_SHARED] = "1"
+    if getattr(args, "classroom", False):
+        environment[DASHBOARD_CLASSROOM] = "1"
     shown = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
-    print(f"Frontline dashboard: http://{shown}:{args.port}  (Ctrl+C stops it)", flush=True)
+    page = "/wargame" if getattr(args, "classroom", False) else ""
+    print(f"Frontline dashboard: http://{shown}:{args.port}{page}  (Ctrl+C stops it)", flush=True)
+    if DASHBOARD_SHARED in environment or DASHBOARD_CLASSROOM in environment:
+        if not environment.get(INSTRUCTOR_TOKEN):  # games are created with it
+            environment[INSTRUCTOR_TOKEN] = secrets.token_urlsafe(12)
+        print(f"Instructor token: {environment[INSTRUCTOR_TOKEN]}", flush=True)
     server = subprocess.Popen(dashboard_command(args.host, args.port, args.open), env=environment)
     with contextlib.suppress(ValueError):  # ValueError: not called from the main thread
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server with us

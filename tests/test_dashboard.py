@@ -20,7 +20,8 @@ from dashboards.compare import Compare
 from dashboards.explore import Explore
 from sim.experiments.experiment import load_experiment
 from sim.experiments.sweep import sweep
-from sim.formats.scenario import load_scenario
+from sim.formats.problems import InputError
+from sim.formats.scenario import load_scenario, parse_overrides
 from sim.model.model import FrontlineModel
 from sim.outcomes.summary import strike_table
 
@@ -34,10 +35,21 @@ H3 = ROOT / "scenarios" / "syria" / "h3_baseline.toml"
 
 
 def html_of(rc) -> str:
-    """All raw HTML and SVG the page shows, joined."""
+    """All raw HTML and SVG the page shows, and its problem boxes' text, joined."""
     parts = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
-    parts += [w.svg for w in rc.find(v.VuetifyTemplate).widgets if hasattr(w, "svg")]
+    templates = rc.find(v.VuetifyTemplate).widgets
+    parts += [w.svg for w in templates if hasattr(w, "svg")]
+    parts += [w.title + "\n" + "\n".join(w.lines) for w in templates if hasattr(w, "lines")]
     return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def served_here(monkeypatch):
+    """The dashboard as `solara run` on this machine's loopback address serves it (a
+    dashboard served otherwise is shared, see dashboards.serving)."""
+    monkeypatch.setenv("SERVER_NAME", "127.0.0.1")
+    monkeypatch.delenv("FRONTLINE_DASHBOARD_SHARED", raising=False)
+    monkeypatch.delenv("FRONTLINE_CLASSROOM", raising=False)
 
 
 def map_widget(rc):
@@ -250,7 +262,7 @@ def test_a_shared_dashboard_opens_only_files_inside_the_project(tmp_path, monkey
     outside.write_text(VALLEY.read_text())
     _, rc = solara.render(Explore(ROOT), handle_error=False)
     type_in(rc, "or open a scenario file", str(outside))
-    assert "only files inside the project can be opened" in html_of(rc)
+    assert "only files inside the project are served" in html_of(rc)
     type_in(rc, "or open a scenario file", str(VALLEY.relative_to(ROOT)))
     assert "only files inside" not in html_of(rc)
     click(rc, "Step 1 day")
@@ -258,7 +270,7 @@ def test_a_shared_dashboard_opens_only_files_inside_the_project(tmp_path, monkey
     rc.close()
     _, rc = solara.render(Compare(ROOT), handle_error=False)
     type_in(rc, "or open a results directory", str(tmp_path))
-    assert "only files inside the project can be opened" in html_of(rc)
+    assert "only files inside the project are served" in html_of(rc)
     rc.close()
 
 
@@ -385,3 +397,114 @@ def test_play_speed_is_days_per_second():
 
     assert max(SPEEDS) >= 20 and FRAMES_PER_SECOND <= 30
     assert np.all(np.diff(SPEEDS) > 0)
+
+
+# --- a shared dashboard holds (issue 12) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bind", "shared"),
+    [("127.0.0.1", False), ("localhost", False), ("::1", False), ("127.0.0.5", False),
+     ("0.0.0.0", True), ("192.168.1.20", True), ("::", True), ("myhost.example", True),
+     (None, True)],
+)  # fmt: skip
+def test_shared_mode_is_decided_by_the_bind_address(monkeypatch, bind, shared):
+    from dashboards import serving
+
+    if bind is None:  # served some other way: nothing says it is local, so it is shared
+        monkeypatch.delenv("SERVER_NAME")
+    else:
+        monkeypatch.setenv("SERVER_NAME", bind)
+    assert serving.shared() is shared
+    assert (serving.roots(ROOT) is not None) is shared
+
+
+def test_the_confinement_check_follows_symlinks_and_says_nothing_of_what_exists(tmp_path):
+    from dashboards.confine import REFUSED, confined
+
+    project = tmp_path / "project"
+    (project / "scenarios").mkdir(parents=True)
+    inside = project / "scenarios" / "a.toml"
+    inside.write_text("")
+    secret = tmp_path / "secret.toml"
+    secret.write_text("")
+    (project / "scenarios" / "link.toml").symlink_to(secret)  # points outside
+    assert confined("scenarios/a.toml", [project], project) == inside.resolve()
+    messages = set()
+    for text in ("scenarios/link.toml", str(secret), "../secret.toml", "/nonexistent/x.toml",
+                 "/etc", "scenarios/../../secret.toml"):  # fmt: skip
+        with pytest.raises(InputError) as refused:
+            confined(text, [project], project)
+        (problem,) = refused.value.problems
+        assert problem.message == REFUSED
+        messages.add(str(problem).replace(text, "X"))
+    assert len(messages) == 1
+    assert confined(str(secret), None, project) == secret.resolve()  # local: anywhere
+
+
+def test_a_forged_picker_value_is_refused(monkeypatch):
+    monkeypatch.setenv("SERVER_NAME", "0.0.0.0")
+    _, rc = solara.render(Explore(ROOT, initial="scenarios/teaching/valley.toml"))
+    for forged in ("/etc/passwd", "/nonexistent.toml", str(VALLEY.parent)):
+        choose(rc, "Scenario", forged)
+        assert f"{forged}: path: not a scenario this page lists" in html_of(rc)
+    assert map_day(rc) == 0 and "About valley" in str(rc.find(v.ExpansionPanelHeader).widgets)
+    rc.close()
+
+
+def test_a_description_is_shown_as_text(tmp_path):
+    marked = tmp_path / "marked.toml"
+    text = VALLEY.read_text().replace(
+        '"""\nA fictional valley.', '"""\n<img src=x onerror="alert(1)"> A fictional valley.', 1
+    )
+    marked.write_text(text)
+    _, rc = solara.render(Explore(ROOT), handle_error=False)
+    type_in(rc, "or open a scenario file", str(marked))
+    shown = html_of(rc)
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; A fictional valley." in shown
+    assert "<img" not in shown
+    rc.close()
+
+
+def test_page_overrides_are_limited_to_the_teaching_parameters():
+    scenario = load_scenario(VALLEY)
+    table = parse_overrides([
+        "map.grid.width = 1000", "run.days = 100000", "factions.blue.reserve = 1e308",
+        "factions.purple.reserve = 3", "factions.blue.forces.Nowhere = 3", 'extends = "/x"',
+        "factions.red.morale = 0.5", "events.air_surge.day = 3", "run.days = 90",
+    ])  # fmt: skip
+    refused = "\n".join(controls.page_override_problems(table, scenario))
+    for key in ("map.grid.width", "run.days", "factions.blue.reserve", "factions.purple",
+                "factions.blue.forces.Nowhere", "extends"):  # fmt: skip
+        assert f"{key}" in refused
+    fine = parse_overrides(["factions.red.morale = 0.5", "events.air_surge.day = 3",
+                            "run.days = 90", "combat.morale_weight = 1"])  # fmt: skip
+    assert controls.page_override_problems(fine, scenario) == []
+
+
+def test_fragments_are_not_offered():
+    labels = [e.label for e in catalogue.find_scenarios(ROOT)]
+    assert "scenarios/syria/map.toml" not in labels
+    assert "scenarios/syria/factions.toml" not in labels
+    assert "scenarios/syria/base_2015.toml" in labels
+    assert "scenarios/syria/h3_baseline.toml" in labels  # extended, but runs (its base's run)
+
+
+def test_no_two_labels_overlap_in_the_layout():
+    """The labels' boxes as placed (the browser test measures them as drawn)."""
+    from dashboards.labels import CHAR_WIDTH, FONT, LINE
+
+    model = FrontlineModel(load_scenario(H3))
+    painter = map_view.MapPainter(model)
+    for zoom in (1, 2, 4, 8):
+        boxes = []
+        for label in (lab for lab in painter.placed if lab.zoom <= zoom):
+            w = (CHAR_WIDTH * FONT * len(model.map.names[label.place]) + 2) / zoom
+            h = LINE * FONT / zoom
+            left = {"start": label.x, "end": label.x - w, "middle": label.x - w / 2}[label.anchor]
+            boxes.append((left, label.y - h / 2, left + w, label.y + h / 2))
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+    names = {model.map.names[lab.place] for lab in painter.placed if lab.zoom == 1}
+    assert {"Damascus", "Aleppo west", "Homs", "Palmyra"} <= names

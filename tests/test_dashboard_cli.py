@@ -62,6 +62,32 @@ def test_a_dashboard_served_to_other_machines_is_marked_shared(fake_server, host
     assert (env.get(sim.cli.DASHBOARD_SHARED) == "1") is shared
 
 
+def test_classroom_mode_serves_the_wargame_with_an_instructor_token(
+    fake_server, capsys, monkeypatch
+):
+    monkeypatch.delenv(sim.cli.INSTRUCTOR_TOKEN, raising=False)
+    assert main(["dashboard", "--classroom"]) == 0
+    ((_, env),) = fake_server
+    assert env[sim.cli.DASHBOARD_CLASSROOM] == "1"
+    token = env[sim.cli.INSTRUCTOR_TOKEN]
+    assert len(token) >= 16
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8765/wargame" in out and f"Instructor token: {token}" in out
+    monkeypatch.setenv(sim.cli.INSTRUCTOR_TOKEN, "chosen-by-the-instructor")
+    fake_server.clear()
+    assert main(["dashboard", "--classroom"]) == 0
+    ((_, env),) = fake_server
+    assert env[sim.cli.INSTRUCTOR_TOKEN] == "chosen-by-the-instructor"
+
+
+def test_a_local_dashboard_needs_no_token(fake_server, capsys, monkeypatch):
+    monkeypatch.delenv(sim.cli.INSTRUCTOR_TOKEN, raising=False)
+    assert main(["dashboard"]) == 0
+    ((_, env),) = fake_server
+    assert sim.cli.INSTRUCTOR_TOKEN not in env
+    assert "Instructor token" not in capsys.readouterr().out
+
+
 def test_host_port_and_open(fake_server, capsys):
     assert main(["dashboard", "--host", "10.1.2.3", "--port", "9000", "--open"]) == 0
     ((command, _),) = fake_server

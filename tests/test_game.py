@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from sim.wargame.game import Game, GameSetup, holdings
 from sim.wargame.orders import Orders, attackable
-from sim.wargame.store import GameStore
+from sim.wargame.store import CODE_ALPHABET, GameStore, normalized
 from tests.conftest import ROOT
 
 VALLEY = str(ROOT / "scenarios" / "teaching" / "valley.toml")
@@ -81,7 +83,9 @@ def test_an_injected_event_takes_effect_at_the_turn_start():
 def test_games_survive_a_restart_and_codes_open_only_their_side(tmp_path):
     store = GameStore(tmp_path / "games.sqlite")
     game_id, codes = store.create(setup())
-    assert len(set(codes.values())) == 3 and all(len(c) >= 12 for c in codes.values())
+    assert len(set(codes.values())) == 3
+    bits = [len(normalized(c)) * math.log2(len(CODE_ALPHABET)) for c in codes.values()]
+    assert min(bits) >= 48  # unguessable from a page (a failed join also waits)
     game = store.game(game_id)
     play_three_turns(game)
     game.submit("blue", Orders(objectives=attackable(game.model, "blue")[:1]))
@@ -126,7 +130,8 @@ def test_debrief_places_each_team_among_the_models_own_runs(tmp_path):
     assert len(table) == 3 * 2 and set(table["faction"]) == {"blue", "red"}
     html = write_debrief(game, tmp_path / "debrief", runs=5)
     text = html.read_text()
-    assert "better than" in text and "data:image/png;base64," in text
+    assert "better than" in text or "the same as every" in text
+    assert "data:image/png;base64," in text
     assert (tmp_path / "debrief" / "captures.parquet").is_file()
     assert (tmp_path / "debrief" / "orders.csv").read_text().startswith("turn,faction")
 

@@ -42,11 +42,24 @@ class Standing:
         tied = (self.simulated == self.result).mean()
         return float(below + tied / 2)
 
-    def sentence(self) -> str:
+    @property
+    def all_same(self) -> bool:
+        """Whether every run of the model alone ended with the team's own result."""
+        return bool(len(self.simulated) and np.all(self.simulated == self.result))
+
+    def placing(self) -> str:
+        """Where the result stands among the model's runs, in words."""
+        if self.all_same:
+            return (
+                f"the same as every one of the {len(self.simulated)} runs played by the model alone"
+            )
         return (
-            f"{self.faction}: {self.result:.0f} places held by its side; better than "
-            f"{self.percentile:.0%} of {len(self.simulated)} runs played by the model alone"
+            f"better than {self.percentile:.0%} of {len(self.simulated)} runs played by the "
+            "model alone"
         )
+
+    def sentence(self) -> str:
+        return f"{self.faction}: {self.result:.0f} places held by its side; {self.placing()}"
 
 
 def benchmark_run(game: Game, seed: int) -> FrontlineModel:
@@ -224,7 +237,10 @@ def _standing_plot(ranked: list[Standing]) -> bytes:
     for axis, standing in zip(axes[0], ranked, strict=True):
         axis.hist(standing.simulated, bins=15, color="#999999")
         axis.axvline(standing.result, color="#d62728", linewidth=2, label="your result")
-        axis.set_title(f"{standing.faction}: better than {standing.percentile:.0%}", fontsize=9)
+        placed = (
+            "same as every run" if standing.all_same else f"better than {standing.percentile:.0%}"
+        )
+        axis.set_title(f"{standing.faction}: {placed}", fontsize=9)
         axis.set_xlabel("places held by its side, model alone")
         axis.legend(fontsize=7)
     return png(figure)

@@ -17,6 +17,7 @@ import numpy as np
 from sim.formats.scenario import load_scenario
 from sim.model.events import ScheduledEvent, apply_event
 from sim.model.model import FACTION_SERIES, FrontlineModel
+from sim.wargame.battles import BattleWatch, Outcome, RoutWatch
 from sim.wargame.orders import Orders, check_orders, doctrine_orders, give_orders
 
 OPEN_ENDED_DAYS = 100_000  # a game has no horizon of its own: the umpire ends it
@@ -59,10 +60,14 @@ class TurnReport:
     routs: int
     morale_before: float
     morale_after: float
+    objectives: list[Outcome] = dataclasses.field(default_factory=list)
+    events: list[str] = dataclasses.field(default_factory=list)  # injected by the umpire
 
     def lines(self) -> list[str]:
         """The report in words."""
         text = [f"Turn {self.turn} (days {self.first_day}-{self.last_day}):"]
+        text += [f"The umpire injected an event: {event}" for event in self.events]
+        text += [outcome.line() for outcome in self.objectives]
         for c in self.places_won:
             text.append(
                 f"took {c['place']} from {c['from'] or 'nobody'} on day {c['day']} "
@@ -101,6 +106,7 @@ class Game:
         self.scenario = load_scenario(setup.scenario)
         self.reports: dict[int, dict[str, TurnReport]] = {}
         self.advice: dict[int, dict[str, Orders]] = {}  # what the doctrine would have ordered
+        self.routs: dict[int, list[tuple[int, str, str]]] = {}  # turn -> (day, place, faction)
         self.model = self._replay()
 
     @property
@@ -161,6 +167,7 @@ class Game:
         self.turns = self.turns[: to_turn - 1]
         self.reports = {n: r for n, r in self.reports.items() if n < to_turn}
         self.advice = {n: a for n, a in self.advice.items() if n < to_turn}
+        self.routs = {n: r for n, r in self.routs.items() if n < to_turn}
         self.model = self._replay()
         return dropped
 
@@ -174,12 +181,30 @@ class Game:
         for name in turn.injected:
             inject_event(model, name)
         self.advice[turn.number] = {f: doctrine_orders(model, f) for f in self.factions}
-        for faction in self.factions:
-            give_orders(model, faction, Orders.from_dict(turn.orders.get(faction, {})))
+        given = {f: Orders.from_dict(turn.orders.get(f, {})) for f in self.factions}
+        for faction, orders in given.items():
+            give_orders(model, faction, orders)
         before = _Snapshot(model)
+        battles = BattleWatch(model, {f: orders.objectives for f, orders in given.items()})
+        routs = RoutWatch(model)
         for _ in range(self.setup.turn_days):
             model.step()
-        return {f: before.report(model, f, turn.number) for f in self.factions}
+            battles.record(model)
+            routs.record(model)
+        self.routs[turn.number] = routs.found
+        events = [self._event_text(name) for name in turn.injected]
+        return {
+            f: dataclasses.replace(
+                before.report(model, f, turn.number),
+                objectives=battles.outcomes(model, f),
+                events=events,
+            )
+            for f in self.factions
+        }
+
+    def _event_text(self, name: str) -> str:
+        description = self.scenario.spec.events[name].description.strip()
+        return f"{name}: {description}" if description else name
 
 
 def inject_event(model: FrontlineModel, name: str) -> None:

@@ -2,9 +2,16 @@
 
 Each game is stored as its setup and its turns (orders and injected events as JSON),
 after every submission and every turn, so a game survives a server restart: loading it
-replays the turns. Codes are unguessable (`secrets`); a team's code opens only its own
-faction, the umpire's code the whole game. Turns taken back by a rollback are kept in
-an archive table, so a branched what-if never loses the original line of play.
+replays the turns. Turns taken back by a rollback are kept in an archive table, so a
+branched what-if never loses the original line of play. The private channels between
+teams and their messages are stored with the game.
+
+Join codes are short and unambiguous (ten characters without 0/O, 1/I/L, read in any
+case, shown as two groups of five) and unguessable (`secrets`, about 50 bits). A team's
+code opens only its own faction, the umpire's code the whole game. Only their SHA-256
+digests are stored: the database does not give them away. The umpire can replace any
+code (the old one stops working), and every code of a game expires with it: when the
+umpire ends the game, or `GAME_LIFETIME` after it was created.
 """
 
 from __future__ import annotations
@@ -12,18 +19,20 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import secrets
 import sqlite3
 import threading
 from pathlib import Path
 
+from sim.wargame.channels import Channel, Message
 from sim.wargame.game import Game, GameSetup, Turn
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS games (
     id TEXT PRIMARY KEY, title TEXT, scenario TEXT, seed INTEGER, turn_days INTEGER,
-    created TEXT, umpire_code TEXT UNIQUE
+    created TEXT, umpire_code TEXT UNIQUE, expires TEXT
 );
 CREATE TABLE IF NOT EXISTS teams (
     game_id TEXT, team TEXT, faction TEXT, code TEXT UNIQUE, PRIMARY KEY (game_id, team)
@@ -33,7 +42,16 @@ CREATE TABLE IF NOT EXISTS turns (
     PRIMARY KEY (game_id, number)
 );
 CREATE TABLE IF NOT EXISTS archive (game_id TEXT, taken_back TEXT, turns TEXT);
+CREATE TABLE IF NOT EXISTS channels (
+    game_id TEXT, number INTEGER, name TEXT, members TEXT, PRIMARY KEY (game_id, number)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    game_id TEXT, channel INTEGER, author TEXT, turn INTEGER, at TEXT, text TEXT
+);
 """
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+CODE_LENGTH = 10
+GAME_LIFETIME = dt.timedelta(days=30)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,8 +65,28 @@ class Access:
 
 
 def new_code() -> str:
-    """An unguessable join code (72 random bits, URL-safe)."""
-    return secrets.token_urlsafe(9)
+    """An unguessable join code: ten characters of CODE_ALPHABET (about 50 bits), shown
+    as two groups of five ("K7QMX-3RT9W")."""
+    drawn = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{drawn[:5]}-{drawn[5:]}"
+
+
+def normalized(code: str) -> str:
+    """A code as typed, in the form it is hashed in: capitals, no spaces or dashes."""
+    return "".join(c for c in (code or "").upper() if c.isalnum())
+
+
+def digest(code: str) -> str:
+    """What is stored of a code: the SHA-256 of its normalized form."""
+    return hashlib.sha256(normalized(code).encode()).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 class GameStore:
@@ -67,6 +105,7 @@ class GameStore:
         self._db_lock = threading.Lock()
         with self._connect() as db:
             db.executescript(SCHEMA)
+            _upgrade(db)
         self._games: dict[str, Game] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -91,45 +130,123 @@ class GameStore:
     def create(self, setup: GameSetup) -> tuple[str, dict[str, str]]:
         """Store a new game; return its id and its codes (team name or "umpire" -> code)."""
         game = Game(setup)
-        game_id = secrets.token_hex(4)
+        game_id = secrets.token_hex(8)
         codes = {"umpire": new_code()} | {team: new_code() for team in setup.teams}
+        created = _now()
         with self._connect() as db:
             db.execute(
-                "INSERT INTO games VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO games (id, title, scenario, seed, turn_days, created, umpire_code,"
+                " expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (game_id, setup.title, setup.scenario, setup.seed, setup.turn_days,
-                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), codes["umpire"]),
+                 _stamp(created), digest(codes["umpire"]), _stamp(created + GAME_LIFETIME)),
             )  # fmt: skip
             db.executemany(
                 "INSERT INTO teams VALUES (?, ?, ?, ?)",
-                [(game_id, team, faction, codes[team]) for team, faction in setup.teams.items()],
-            )
+                [(game_id, team, faction, digest(codes[team]))
+                 for team, faction in setup.teams.items()],
+            )  # fmt: skip
         with self._guard:
             self._games[game_id] = game
             self._locks[game_id] = threading.Lock()
         return game_id, codes
 
     def access(self, code: str) -> Access | None:
-        """What a code opens (None: no such code)."""
-        code = code.strip()
+        """What a code opens (None: no such code, or its game has ended)."""
+        if len(normalized(code)) != CODE_LENGTH:
+            return None
+        hashed, now = digest(code), _stamp(_now())
         with self._connect() as db:
-            row = db.execute("SELECT id FROM games WHERE umpire_code = ?", (code,)).fetchone()
+            row = db.execute(
+                "SELECT id FROM games WHERE umpire_code = ? AND expires > ?", (hashed, now)
+            ).fetchone()
             if row:
                 return Access(row[0], "umpire")
             row = db.execute(
-                "SELECT game_id, team, faction FROM teams WHERE code = ?", (code,)
+                "SELECT t.game_id, t.team, t.faction FROM teams t JOIN games g "
+                "ON g.id = t.game_id WHERE t.code = ? AND g.expires > ?",
+                (hashed, now),
             ).fetchone()
         return Access(row[0], "team", faction=row[2], team=row[1]) if row else None
 
+    def reissue(self, game_id: str, team: str | None) -> str:
+        """A new code for a team of the game (None: its umpire); the old one stops working."""
+        code = new_code()
+        with self._connect() as db:
+            if team is None:
+                changed = db.execute(
+                    "UPDATE games SET umpire_code = ? WHERE id = ?", (digest(code), game_id)
+                )
+            else:
+                changed = db.execute(
+                    "UPDATE teams SET code = ? WHERE game_id = ? AND team = ?",
+                    (digest(code), game_id, team),
+                )
+            if changed.rowcount != 1:
+                raise KeyError(f"no team {team!r} in game {game_id!r}")
+        return code
+
+    def end(self, game_id: str) -> None:
+        """End the game: none of its codes opens it any more (it stays saved, to review)."""
+        with self._connect() as db:
+            db.execute("UPDATE games SET expires = ? WHERE id = ?", (_stamp(_now()), game_id))
+
     def games(self) -> list[dict]:
-        """Every stored game: id, title, scenario, turns played."""
+        """Every stored game: id, title, scenario, created, turns played, and whether its
+        codes still open it."""
+        now = _stamp(_now())
         with self._connect() as db:
             rows = db.execute(
                 "SELECT g.id, g.title, g.scenario, g.created, "
-                "(SELECT COUNT(*) FROM turns t WHERE t.game_id = g.id AND t.resolved) "
-                "FROM games g ORDER BY g.created"
+                "(SELECT COUNT(*) FROM turns t WHERE t.game_id = g.id AND t.resolved), "
+                "g.expires > ? FROM games g ORDER BY g.created",
+                (now,),
             ).fetchall()
-        keys = ("id", "title", "scenario", "created", "turns_played")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        keys = ("id", "title", "scenario", "created", "turns_played", "open")
+        return [dict(zip(keys, row, strict=True)) | {"open": bool(row[5])} for row in rows]
+
+    def open_channel(self, game_id: str, name: str, members: list[str]) -> Channel:
+        """A new private channel between the teams of `members` (faction keys)."""
+        with self._connect() as db:
+            (count,) = db.execute(
+                "SELECT COUNT(*) FROM channels WHERE game_id = ?", (game_id,)
+            ).fetchone()
+            channel = Channel(count + 1, name.strip(), tuple(members))
+            db.execute(
+                "INSERT INTO channels VALUES (?, ?, ?, ?)",
+                (game_id, channel.number, channel.name, json.dumps(list(channel.members))),
+            )
+        return channel
+
+    def channels(self, game_id: str) -> list[Channel]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT number, name, members FROM channels WHERE game_id = ? ORDER BY number",
+                (game_id,),
+            ).fetchall()
+        return [Channel(n, name, tuple(json.loads(members))) for n, name, members in rows]
+
+    def post(self, game_id: str, channel: int, author: str, turn: int, text: str) -> Message:
+        """Store a message (the caller has checked the author may post there)."""
+        message = Message(channel, author, turn, _stamp(_now()), text)
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)",
+                (game_id, channel, author, turn, message.at, text),
+            )
+        return message
+
+    def messages(self, game_id: str, channels: list[int]) -> list[Message]:
+        """The messages of the given channels of a game, oldest first."""
+        if not channels:
+            return []
+        marks = ",".join("?" * len(channels))
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT channel, author, turn, at, text FROM messages WHERE game_id = ? "
+                f"AND channel IN ({marks}) ORDER BY rowid",
+                (game_id, *channels),
+            ).fetchall()
+        return [Message(*row) for row in rows]
 
     def lock(self, game_id: str) -> threading.Lock:
         """The lock to hold while changing a game."""
@@ -182,7 +299,7 @@ class GameStore:
         with self._connect() as db:
             db.execute(
                 "INSERT INTO archive VALUES (?, ?, ?)",
-                (game_id, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                (game_id, _stamp(_now()),
                  json.dumps([dataclasses.asdict(t) for t in turns])),
             )  # fmt: skip
 
@@ -191,3 +308,21 @@ class GameStore:
         with self._guard:
             self._games.clear()
             self._locks.clear()
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring a database of an earlier version up to date: codes stored in plain text are
+    replaced by their digests, and games get their expiry."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(games)")]
+    if "expires" not in columns:
+        db.execute("ALTER TABLE games ADD COLUMN expires TEXT")
+        for game_id, created in db.execute("SELECT id, created FROM games").fetchall():
+            start = dt.datetime.fromisoformat(created) if created else _now()
+            db.execute(
+                "UPDATE games SET expires = ? WHERE id = ?",
+                (_stamp(start + GAME_LIFETIME), game_id),
+            )
+    for table, key in (("games", "umpire_code"), ("teams", "code")):
+        for (code,) in db.execute(f"SELECT {key} FROM {table}").fetchall():
+            if code and len(code) != 64:
+                db.execute(f"UPDATE {table} SET {key} = ? WHERE {key} = ?", (digest(code), code))

@@ -80,3 +80,10 @@ def keep_for_docs():
             shutil.copyfile(shot, ROOT / "docs" / name)
 
     return copy
+
+
+@pytest.fixture(autouse=True)
+def served_here(monkeypatch):
+    """Solara's in-process test server runs on the loopback address: say so, as
+    `solara run` does (see dashboards.serving)."""
+    monkeypatch.setenv("SERVER_NAME", "127.0.0.1")

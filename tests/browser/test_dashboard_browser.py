@@ -1,6 +1,9 @@
 """The dashboard in a real headless Chromium: the page loads, a scenario is picked, days are
 stepped and the map and plots change (screenshots and DOM), a sweep's results open on the
-Compare page and a run is replayed, and a bad file shows its message.
+Compare page and a run is replayed, and a bad file shows its message. At 1400 x 900: no
+two place names overlap on the Syria map (their boxes, as laid out), a place under the
+day's strike marker opens when clicked, every error message is in sight when it
+appears, and fragment files are not offered.
 
 Screenshots go to the `artifacts` folder (see conftest.py); with
 FRONTLINE_UPDATE_SCREENSHOTS set, two of them are copied to docs/ for the README.
@@ -16,6 +19,7 @@ from playwright.sync_api import expect
 
 from sim.experiments.experiment import load_experiment
 from sim.experiments.sweep import sweep
+from tests.browser.helpers import in_viewport
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboards" / "app.py")
@@ -134,3 +138,115 @@ def test_compare_opens_results_and_replays_a_run(page, results, artifacts, keep_
     compare_tab.get_by_role("button", name="Step a week").click()
     compare_tab.locator("svg.fl-map[data-day='7']").wait_for()
     page.screenshot(path=artifacts / "compare-replay.png")
+
+
+# --- the map people read, and errors in sight (issue 17) --------------------------------
+
+
+@pytest.fixture
+def window(solara_server, solara_app, page_session):
+    """The dashboard at 1400 x 900, a laptop's window."""
+    page_session.set_viewport_size({"width": 1400, "height": 900})
+    with solara_app(APP):
+        page_session.goto(solara_server.base_url)
+        page_session.locator("svg.fl-map .fl-place").first.wait_for(timeout=60_000)
+        yield page_session
+
+
+def label_boxes(page) -> list[dict]:
+    """The boxes of the map's visible place names, as the browser lays them out."""
+    return page.eval_on_selector_all(
+        "svg.fl-map text.fl-label",
+        """els => els.filter(e => getComputedStyle(e).display !== 'none')
+                   .map(e => { const b = e.getBoundingClientRect();
+                               return {name: e.textContent, x: b.x, y: b.y, r: b.right,
+                                       b: b.bottom}; })""",
+    )
+
+
+def overlapping(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
+    found = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if (
+                a["x"] < b["r"] - slack
+                and b["x"] < a["r"] - slack
+                and a["y"] < b["b"] - slack
+                and b["y"] < a["b"] - slack
+            ):
+                found.append((a["name"], b["name"]))
+    return found
+
+
+def test_no_two_labels_overlap_on_the_syria_map(window, artifacts):
+    page = window
+    pick_scenario(page, "h1_baseline")
+    page.locator(".fl-date", has_text="2015-10-01").wait_for()
+    boxes = label_boxes(page)
+    assert len(boxes) >= 40  # most of the 60 places are named at the first zoom
+    assert overlapping(boxes) == []
+    for _ in range(2):  # zoomed in, more names fit, still none overlapping
+        page.locator(".fl-zoom-in").click()
+    page.locator(".fl-map-box[data-zoom='4']").wait_for()
+    zoomed = label_boxes(page)
+    assert overlapping(zoomed) == []
+    page.screenshot(path=artifacts / "explore-zoomed.png")
+
+
+def test_a_place_under_a_strike_marker_opens_when_clicked(window):
+    page = window
+    pick_scenario(page, "h2_surge_900")
+    page.locator(".fl-date", has_text="2016-03-01").wait_for()
+    palmyra = page.evaluate(
+        "() => [...document.querySelectorAll('svg.fl-map g.fl-place')]"
+        ".find(g => g.querySelector('title').textContent.startsWith('Palmyra'))"
+        ".dataset.place"
+    )
+    star = page.locator(f"svg.fl-map .fl-strike[data-strike='{palmyra}']")
+    for _ in range(30):  # the surge strikes Palmyra within days
+        if star.count():
+            break
+        day = int(page.locator("svg.fl-map").get_attribute("data-day"))
+        page.get_by_role("button", name="Step 1 day").click()
+        page.locator(f"svg.fl-map[data-day='{day + 1}']").wait_for()
+    box = star.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator(".fl-details h4", has_text="Palmyra").wait_for()
+
+
+def test_every_error_message_is_in_sight_when_it_appears(window, tmp_path):
+    page = window
+    bad = tmp_path / "broken.toml"
+    bad.write_text("[factions.red]\nmorale = 3\n")
+    field = page.get_by_label("or open a scenario file")
+    field.fill(str(bad))
+    field.press("Enter")
+    message = page.locator(".fl-problems", has_text="broken.toml")
+    message.wait_for()
+    assert in_viewport(page, message)
+    # the scenario shown and its controls stay
+    assert page.locator(".fl-scenario").inner_text().strip().endswith("valley")
+    assert page.get_by_label("Seed").count() == 1
+    page.mouse.wheel(0, 2000)  # the overrides box is far down the sidebar
+    area = page.locator(".fl-sidebar textarea")  # Other overrides (--set lines)
+    area.fill("map.grid.width = 1000")
+    area.evaluate("e => e.blur()")
+    page.locator(".fl-pending").wait_for()  # the hint sits beside Reset
+    reset = page.locator(".fl-reset")
+    hint, button = page.locator(".fl-pending").bounding_box(), reset.bounding_box()
+    assert abs(hint["y"] - button["y"]) < 30 and 0 < hint["x"] - button["x"] < 300
+    reset.click()
+    refused = page.locator(".fl-problems", has_text="map.grid.width")
+    refused.wait_for()
+    assert in_viewport(page, refused)
+    assert "not a setting of this page" in refused.inner_text()
+    page.locator(".fl-scenario").click()
+    page.get_by_role("option", name="h1_baseline", exact=True).click()
+    page.locator(".fl-date", has_text="2015-10-01").wait_for()  # the page goes on
+
+
+def test_fragment_files_are_not_offered(window):
+    window.locator(".fl-scenario").click()
+    options = window.get_by_role("option").all_inner_texts()
+    assert "base_2015" in options and "h1_baseline" in options
+    assert "map" not in options and "factions" not in options
