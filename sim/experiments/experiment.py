@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.design import Value, design_points, is_whole_number, key_parts, key_value
+from sim.experiments.posterior import ACCEPTED, PosteriorUse, check_posterior
 from sim.formats.experiment import DesignSpec, ExperimentSpec
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import OVERRIDE_SOURCE, Scenario, check_scenario, parse_overrides
@@ -72,6 +73,7 @@ class Experiment:
     source: Path
     scenarios: dict[str, Scenario]
     points: list[dict[str, Value]]
+    posterior: PosteriorUse | None = None
 
     @property
     def baseline(self) -> str:
@@ -82,6 +84,8 @@ class Experiment:
         files = {self.source.resolve()}
         for scenario in self.scenarios.values():
             files |= {Path(f).resolve() for f in scenario.files}
+        if self.posterior is not None:
+            files.add(self.posterior.posterior.directory / ACCEPTED)
         digest = hashlib.sha256()
         for file in sorted(files):
             digest.update(str(file.name).encode() + b"\0" + file.read_bytes())
@@ -94,8 +98,9 @@ class Experiment:
         for v, (name, variant) in enumerate(self.spec.variants.items()):
             scenario = str((self.source.parent / variant.scenario).resolve())
             for point, parameters in enumerate(self.points):
-                overrides = tuple({**variant.set, **parameters}.items())
                 for replicate in range(replicates):
+                    pinned = self._posterior_set(name, point, replicate)
+                    overrides = tuple({**pinned, **variant.set, **parameters}.items())
                     seed = run_seed(self.spec.seed, v, point, replicate)
                     tasks.append(
                         RunTask(
@@ -112,6 +117,12 @@ class Experiment:
                     )
         return tasks
 
+    def _posterior_set(self, variant: str, point: int, replicate: int) -> dict[str, Any]:
+        """The overrides pinning a run's calibrated parameters (none without a posterior)."""
+        if self.posterior is None:
+            return {}
+        return self.posterior.overrides(variant, self.spec.seed, point, replicate)
+
 
 def run_seed(master: int, variant: int, point: int, replicate: int) -> int:
     """The seed of one run, independent of the order in which runs are done."""
@@ -119,8 +130,11 @@ def run_seed(master: int, variant: int, point: int, replicate: int) -> int:
     return int(sequence.generate_state(1, dtype=np.uint32)[0])
 
 
-def check_experiment(path: Path | str) -> tuple[Experiment | None, list[Problem]]:
-    """Load and check an experiment and its scenarios; return it and all problems."""
+def check_experiment(
+    path: Path | str, posterior: Path | str | None = None
+) -> tuple[Experiment | None, list[Problem]]:
+    """Load and check an experiment and its scenarios; return it and all problems.
+    `posterior` (a calibration folder) replaces the file's `posterior`."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -135,19 +149,23 @@ def check_experiment(path: Path | str) -> tuple[Experiment | None, list[Problem]
 
     spec = from_table(ExperimentSpec, data, (), report)
     spec.name = spec.name or path.stem
+    if posterior is not None:
+        spec.posterior = str(Path(posterior).resolve())
     scenarios = _check_variants(spec, path, report, problems)
+    use = _check_posterior(spec, path, scenarios, problems)
     points = _check_design(spec, scenarios, report)
     names = {variant: metric_names(s, spec.days) for variant, s in scenarios.items()}
     _check_metrics(spec, names, report)
     _check_comparisons(spec, names, report)
     if problems:
         return None, problems
-    return Experiment(spec=spec, source=path, scenarios=scenarios, points=points), []
+    experiment = Experiment(spec, path, scenarios, points, posterior=use)
+    return experiment, []
 
 
-def load_experiment(path: Path | str) -> Experiment:
+def load_experiment(path: Path | str, posterior: Path | str | None = None) -> Experiment:
     """A checked experiment, or `InputError` naming every problem."""
-    experiment, problems = check_experiment(path)
+    experiment, problems = check_experiment(path, posterior)
     if problems:
         raise InputError(problems)
     return experiment
@@ -177,6 +195,18 @@ def _check_variants(
         if scenario is not None:
             scenarios[name] = scenario
     return scenarios
+
+
+def _check_posterior(
+    spec: ExperimentSpec, path: Path, scenarios: dict[str, Scenario], problems: list[Problem]
+) -> PosteriorUse | None:
+    """The experiment's posterior (`sim.experiments.posterior`), if it names one."""
+    if spec.posterior is None:
+        return None
+    baseline = next((n for n, v in spec.variants.items() if v.baseline), None)
+    use, found = check_posterior(path.parent / spec.posterior, scenarios, baseline)
+    problems += [Problem(path, f"posterior: {p.file}: {p.where}", p.message) for p in found]
+    return use
 
 
 def _scenario_with(file: Path, overrides: dict[str, Any]) -> tuple[Scenario | None, list]:

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from matplotlib.lines import Line2D
 from scipy import stats
 
+from sim.experiments.posterior import posterior_section
 from sim.experiments.results import ResultStore
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import load_scenario
@@ -349,6 +350,7 @@ def _markdown(
             lines.append("Sensitivity (Spearman's rho of the difference with each parameter):")
             lines += [f"- `{name}`: {rho:+.2f}" for name, rho in r.sensitivity]
             lines.append("")
+    lines += posterior_section(manifest, runs, results)
     lines += ["## Variants", ""]
     for name, variant in manifest["variants"].items():
         mark = " (baseline)" if name == manifest["baseline"] else ""

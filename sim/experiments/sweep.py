@@ -149,6 +149,7 @@ def manifest_of(experiment: Experiment, replicates: int, planned: int) -> dict:
         },
         "comparisons": {name: dataclasses.asdict(c) for name, c in spec.comparisons.items()},
         "design": experiment.points,
+        "posterior": experiment.posterior.manifest() if experiment.posterior else None,
     }
 
 

@@ -92,3 +92,12 @@ class ExperimentSpec:
     variants: dict[str, VariantSpec] = key("Scenario variants, by name.", {})
     comparisons: dict[str, ComparisonSpec] = key("Comparisons with the baseline, by name.", {})
     design: DesignSpec | None = key("Optional design over uncertain parameters.", None)
+    posterior: str | None = key(
+        "A calibration's folder (`frontline calibrate --out`), relative to this file: each "
+        "run's calibrated parameters are pinned to one of its accepted sets, drawn by weight "
+        "from the master seed, the design point and the replicate (the same set for every "
+        "variant), so that the verdicts integrate over what the history leaves open. A "
+        "variant that sets a calibrated key itself keeps its own value "
+        "(docs/calibration.md).",
+        None,
+    )
