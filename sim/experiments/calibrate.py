@@ -48,7 +48,14 @@ from scipy import stats
 from tqdm import tqdm
 
 from sim.experiments.priors import Parameter, priors_of, weighted_quantiles
-from sim.experiments.score import RunRecord, Score, frame_of, record_run, score_runs
+from sim.experiments.score import (
+    RunRecord,
+    Score,
+    frame_of,
+    month_starts,
+    record_run,
+    score_runs,
+)
 from sim.formats.history import History, load_history
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import load_scenario, parse_overrides
@@ -164,29 +171,19 @@ def fitting_history(history: History, split: dt.date) -> History:
     return History(history.source, tuple(facts))
 
 
-def _check_split(target: Target, scenario, start: dt.date, flag: str) -> None:
-    """Both periods must have something to score, and the split must lie inside."""
+def _check_split(target: Target, start: dt.date, flag: str) -> None:
+    """The split must leave something to fit (a fact, or a month's map) before it and the
+    history's end after it (the end has a fact: the hold-out is never empty)."""
     end = target.history.period[1]
-    where = flag
     if not start <= target.split < end:
-        raise InputError(
-            [
-                Problem(
-                    target.history.source,
-                    where,
-                    f"the split {target.split} must lie from the scenario's start "
-                    f"{start} to the day before the history's end {end}",
-                )
-            ]
+        message = (
+            f"the split {target.split} must lie from the scenario's start {start} to the day "
+            f"before the history's end {end}"
         )
-    empty = []
-    if not target.fitting.facts:
-        empty.append("before it (the fit)")
-    if end <= target.split:
-        empty.append("after it (the hold-out)")
-    if empty:
-        message = f"the split {target.split} leaves nothing to score {' and '.join(empty)}"
-        raise InputError([Problem(target.history.source, where, message)])
+        raise InputError([Problem(target.history.source, flag, message)])
+    if not target.fitting.facts and not month_starts(start, target.split):
+        message = f"the split {target.split} leaves nothing to fit before it"
+        raise InputError([Problem(target.history.source, flag, message)])
 
 
 # ---- the sampler ------------------------------------------------------------------------------
@@ -392,7 +389,7 @@ def calibrate(
         watch=tuple(sorted({f.place for f in history.of_kind("control") if f.previous is None})),
     )
     flag = "--holdout-after" if settings.holdout_after else "--holdout-fraction"
-    _check_split(target, scenario, start, flag)
+    _check_split(target, start, flag)
     budget = settings.budget
     source = str(Path(scenario_path).resolve())
     population: Population | None = None
