@@ -197,6 +197,7 @@ class Robustness:
 HOLDS = "holds over the posterior"
 DEPENDS = "depends on where in the posterior one stands"
 UNRESOLVED = "not resolved per region"
+NOT_CHECKED = f"not checked (fewer than {MIN_PAIRS} paired runs, or no parameter varies)"
 
 
 def paired_differences(
@@ -249,6 +250,8 @@ def robustness(
 
 
 def _label(overall: str, trends: list[dict]) -> str:
+    if not trends:
+        return NOT_CHECKED
     verdicts = {v for t in trends for v in t["halves"]} | {overall}
     if verdicts == {overall}:
         return HOLDS
