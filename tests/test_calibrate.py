@@ -215,6 +215,8 @@ def test_the_calibration_folder(folder, recovered, tmp_path):
     summary = json.loads(paths["calibration.json"].read_text())
     assert summary["split"] == str(calibration.split)
     assert [p["parent_value"] for p in summary["parameters"]] == [0.014, None]  # valley's own
+    verdicts = [r["constrained"] for r in summary["posterior"]]
+    assert verdicts == ["constrained", "not constrained"]
     variant = load_scenario(paths["calibrated.toml"])
     lethality = variant.spec.factions["green"].lethality
     assert isinstance(lethality, Distribution) and lethality.kind == "choice"

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import logsumexp
 from tqdm import tqdm
 
 from sim.experiments.priors import Parameter, priors_of, weighted_quantiles
@@ -200,10 +200,10 @@ class Population:
 
 @dataclasses.dataclass
 class Kernel:
-    """How a set is moved: Gaussian over the ranges, stay-or-switch over the choices."""
+    """How a set is moved: a normal step per range parameter, stay-or-switch per choice."""
 
     parameters: list[Parameter]
-    covariance: np.ndarray  # over the continuous parameters
+    scales: np.ndarray  # the step's standard deviation per continuous parameter
 
     @property
     def continuous(self) -> list[int]:
@@ -215,26 +215,22 @@ class Kernel:
 
     @classmethod
     def fitted(cls, parameters: list[Parameter], values: np.ndarray, weights: np.ndarray):
-        """Twice the weighted covariance of the continuous parameters (Beaumont et al.
-        2009), each variance at least (1 % of the prior's 90 % range)^2 so that a
-        parameter whose sets all agree can still move."""
+        """Steps of twice the weighted variance of each parameter (Beaumont et al. 2009),
+        parameter by parameter: a full covariance needs more sets than there are
+        parameters, which a small budget over many parameters does not have. Each step is
+        at least 1 % of the prior's 90 % range, so that a parameter whose sets all agree can
+        still move."""
         columns = [i for i, p in enumerate(parameters) if not p.discrete]
-        if not columns:
-            return cls(parameters, np.zeros((0, 0)))
         x = values[:, columns]
-        if len(x) > 1:
-            covariance = 2 * np.atleast_2d(np.cov(x, rowvar=False, aweights=weights))
-        else:
-            covariance = np.zeros((len(columns), len(columns)))
-        floor = [(0.01 * _prior_width(parameters[i])) ** 2 for i in columns]
-        covariance = covariance + np.diag(np.maximum(0.0, floor - np.diag(covariance)))
-        return cls(parameters, covariance)
+        mean = weights @ x
+        variance = weights @ (x - mean) ** 2
+        floor = np.array([0.01 * _prior_width(parameters[i]) for i in columns])
+        return cls(parameters, np.maximum(np.sqrt(2 * variance), floor))
 
     def move(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         moved = x.copy()
         if self.continuous:
-            step = rng.multivariate_normal(np.zeros(len(self.continuous)), self.covariance)
-            moved[self.continuous] += step
+            moved[self.continuous] += rng.normal(0.0, self.scales)
         for i in self.discrete:
             values = self.parameters[i].prior.values
             others = [v for v in values if v != x[i]]
@@ -242,23 +238,19 @@ class Kernel:
                 moved[i] = others[rng.integers(len(others))]
         return moved
 
-    def density(self, to: np.ndarray, start: np.ndarray) -> np.ndarray:
-        """(len(to), len(start)): the density of moving from each start to each set."""
-        density = np.ones((len(to), len(start)))
+    def log_density(self, to: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """(len(to), len(start)): the log density of moving from each start to each set."""
+        log = np.zeros((len(to), len(start)))
         if self.continuous:
             c = self.continuous
-            steps = to[:, None, c] - start[None, :, c]
-            normal = stats.multivariate_normal(
-                np.zeros(len(c)), self.covariance, allow_singular=True
-            )
-            density *= normal.pdf(steps.reshape(-1, len(c))).reshape(len(to), len(start))
+            z = (to[:, None, c] - start[None, :, c]) / self.scales
+            log += (-0.5 * z**2 - np.log(self.scales * np.sqrt(2 * np.pi))).sum(axis=2)
         for i in self.discrete:
             m = len(self.parameters[i].prior.values)
             same = to[:, None, i] == start[None, :, i]
-            density *= np.where(
-                same, CHOICE_STAY if m > 1 else 1.0, (1 - CHOICE_STAY) / max(1, m - 1)
-            )
-        return density
+            stay = CHOICE_STAY if m > 1 else 1.0
+            log += np.log(np.where(same, stay, (1 - CHOICE_STAY) / max(1, m - 1)))
+        return log
 
 
 def _prior_width(parameter: Parameter) -> float:
@@ -300,12 +292,18 @@ def _one_proposal(parameters, population, rng) -> np.ndarray:
 def importance_weights(
     parameters: list[Parameter], sets: np.ndarray, previous: Population | None
 ) -> np.ndarray:
-    """Prior density / proposal density of each set, normalised (alike for the prior)."""
+    """Prior density / proposal density of each set, normalised (alike for the prior);
+    computed in logs, as densities over many parameters under- or overflow."""
     if previous is None:
         return np.full(len(sets), 1.0 / len(sets))
-    prior = np.array([prior_density(parameters, x) for x in sets])
-    proposal = previous.kernel.density(sets, previous.values) @ previous.weights
-    weights = prior / proposal
+    with np.errstate(divide="ignore"):
+        log_prior = np.log([prior_density(parameters, x) for x in sets])
+        log_weights = np.log(previous.weights)
+    log_proposal = logsumexp(
+        previous.kernel.log_density(sets, previous.values) + log_weights, axis=1
+    )
+    log_w = log_prior - log_proposal
+    weights = np.exp(log_w - np.max(log_w))
     return weights / weights.sum()
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 from sim.experiments.calibrate import Calibration
 from sim.experiments.posterior import MISSING, value_at
-from sim.experiments.priors import Parameter, json_value
+from sim.experiments.priors import Parameter, distance_from_prior, json_value
 from sim.experiments.score import Score
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import load_scenario
@@ -41,10 +41,9 @@ from sim.formats.typed_tables import toml_value
 from sim.outcomes.pages import markdown_to_html, png
 
 QUANTILES = (0.05, 0.5, 0.95)  # the ranges reported: median and 90 % interval
-CONSTRAINED = (
-    0.5  # posterior/prior width of the 90 % interval below which a parameter is constrained
-)
-UNCONSTRAINED = 0.8  # at or above it the history did not constrain the parameter
+CONSTRAINED = 0.5  # posterior/prior 90 % interval width under which a parameter is constrained
+KS_CRITICAL = 1.36  # / sqrt(effective sample size): the Kolmogorov-Smirnov distance a sample of
+# the prior stays under in 95 % of cases; a posterior sample as close is not told from the prior
 SIGNIFICANT = 6  # significant digits of the values written to calibrated.toml
 
 
@@ -110,14 +109,17 @@ def accepted_table(calibration: Calibration) -> pd.DataFrame:
 
 def parameter_ranges(calibration: Calibration) -> list[dict]:
     """Per parameter: the prior's and the posterior's median and 90 % interval, the width
-    ratio (posterior / prior interval), the shift of the median (in prior intervals) and
-    a verdict on how far the history constrained it."""
+    ratio (posterior / prior interval), the shift of the median (in prior intervals), the
+    Kolmogorov-Smirnov distance of the posterior sample from the prior, and a verdict on
+    how far the history constrained it (`constraint`)."""
     posterior = calibration.posterior_quantiles(list(QUANTILES))
+    size = 1.0 / float(np.sum(calibration.weights**2))
     rows = []
-    for parameter, post in zip(calibration.parameters, posterior, strict=True):
+    for i, (parameter, post) in enumerate(zip(calibration.parameters, posterior, strict=True)):
         prior = parameter.quantiles(list(QUANTILES))
         width = float(prior[2] - prior[0])
         ratio = float(post[2] - post[0]) / width if width > 0 else float("nan")
+        ks = distance_from_prior(parameter, calibration.posterior[:, i], calibration.weights)
         rows.append(
             {
                 "key": parameter.key,
@@ -126,19 +128,25 @@ def parameter_ranges(calibration: Calibration) -> list[dict]:
                 "posterior_quantiles": [parameter.value(q) for q in post],
                 "width_ratio": ratio,
                 "shift": float(post[1] - prior[1]) / width if width > 0 else float("nan"),
-                "constrained": constraint(ratio),
+                "ks_distance": ks,
+                "ks_critical": KS_CRITICAL / np.sqrt(size),
+                "constrained": constraint(ratio, ks, size),
             }
         )
     return rows
 
 
-def constraint(ratio: float) -> str:
-    """How far the history narrowed a parameter, from its width ratio."""
+def constraint(ratio: float, ks: float, effective_size: float) -> str:
+    """How far the history narrowed a parameter: "not constrained" when the posterior
+    sample is no further from the prior (KS distance) than a sample of the prior of the
+    same effective size would be in 95 % of cases (a small posterior sample shows little,
+    and is not taken to show a constraint); else "constrained" when its 90 % interval is
+    under half the prior's, "shifted" when it moved without narrowing as much."""
     if not np.isfinite(ratio):
         return "fixed"
-    if ratio < CONSTRAINED:
-        return "constrained"
-    return "partly" if ratio < UNCONSTRAINED else "not constrained"
+    if ks < KS_CRITICAL / np.sqrt(effective_size):
+        return "not constrained"
+    return "constrained" if ratio < CONSTRAINED else "shifted"
 
 
 def calibration_json(calibration: Calibration) -> dict:
@@ -407,26 +415,31 @@ def _parameter_section(ranges: list[dict]) -> list[str]:
         "",
         "## Parameters: posterior beside prior",
         "",
-        f"Median [90 % interval]. Width ratio: the posterior's 90 % interval over the prior's "
-        f"(below {CONSTRAINED}: constrained; {UNCONSTRAINED} or more: not constrained by this "
-        "history). Shift: the median's move, in prior intervals.",
+        "Median [90 % interval] (whole-number keys rounded). Width: the posterior's 90 % "
+        "interval over the prior's. Shift: the median's move, in prior intervals. KS: the "
+        "Kolmogorov-Smirnov distance of the posterior sample from the prior, against the "
+        "distance a sample of the prior of the same effective size stays under in 95 % of "
+        f"cases ({KS_CRITICAL}/sqrt(size)). **not constrained**: KS under that (the sample "
+        "cannot be told from the prior); **constrained**: KS over it and width under "
+        f"{CONSTRAINED}; **shifted**: KS over it, width {CONSTRAINED} or more.",
         "",
-        "| parameter | prior | prior median [90 %] | posterior median [90 %] | width ratio "
-        "| shift | |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| parameter | prior | prior median [90 %] | posterior median [90 %] | width "
+        "| shift | KS (95 %) | |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in ranges:
         prior, post = r["prior_quantiles"], r["posterior_quantiles"]
         lines.append(
             f"| `{r['key']}` | {r['prior']} | {prior[1]:.4g} [{prior[0]:.4g}, {prior[2]:.4g}] | "
             f"{post[1]:.4g} [{post[0]:.4g}, {post[2]:.4g}] | {_number(r['width_ratio'], '.2f')} | "
-            f"{_number(r['shift'], '+.2f')} | {r['constrained']} |"
+            f"{_number(r['shift'], '+.2f')} | {r['ks_distance']:.2f} ({r['ks_critical']:.2f}) "
+            f"| {r['constrained']} |"
         )
     loose = [r["key"] for r in ranges if r["constrained"] == "not constrained"]
     lines += [
         "",
         "What the history did not constrain: "
-        + (", ".join(f"`{k}`" for k in loose) if loose else "every parameter narrowed")
+        + (", ".join(f"`{k}`" for k in loose) if loose else "none: each moved from its prior")
         + ".",
     ]
     return lines

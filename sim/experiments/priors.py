@@ -56,6 +56,13 @@ class Parameter:
             return 0.0
         return float(_continuous(self.prior).pdf(x))
 
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """The prior's distribution function (before rounding)."""
+        if self.discrete:
+            values, weights = np.array(self.prior.values), np.array(self.prior.weights)
+            return np.array([weights[values <= v].sum() for v in np.atleast_1d(x)])
+        return _continuous(self.prior).cdf(x)
+
     def quantiles(self, q: list[float]) -> np.ndarray:
         """The prior's quantiles (before rounding)."""
         if self.discrete:
@@ -114,6 +121,16 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: list[float]) 
     cumulative = np.cumsum(weights) / weights.sum()
     index = np.searchsorted(cumulative, np.asarray(q) - 1e-12, side="left")
     return values[np.minimum(index, len(values) - 1)]
+
+
+def distance_from_prior(parameter: Parameter, sample: np.ndarray, weights: np.ndarray) -> float:
+    """The Kolmogorov-Smirnov distance between a weighted sample and the prior: the
+    largest gap between their distribution functions."""
+    order = np.argsort(sample, kind="stable")
+    x, w = np.asarray(sample, float)[order], np.asarray(weights, float)[order] / np.sum(weights)
+    after = np.cumsum(w)
+    prior = parameter.cdf(x)
+    return float(max(np.max(np.abs(after - prior)), np.max(np.abs(after - w - prior))))
 
 
 def priors_of(scenario: Scenario, patterns: tuple[str, ...] = ()) -> tuple[list[Parameter], list]:
