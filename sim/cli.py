@@ -315,11 +315,6 @@ def _calibrate(args: argparse.Namespace) -> int:
         message = "is not empty: choose a new directory (nothing was overwritten)"
         raise InputError([Problem(out, "--out", message)])
     budget = Budget(args.generations, args.proposals, args.accepted, args.runs_per_set)
-    if budget.accepted > budget.proposals:
-        message = (
-            f"cannot keep more sets ({budget.accepted}) than are simulated ({budget.proposals})"
-        )
-        raise InputError([Problem(args.scenario, "--accepted", message)])
     settings = Settings(
         budget=budget,
         seed=args.seed,

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import tomllib
 
+import distributed
 import numpy as np
 import pandas as pd
 import pytest
@@ -261,3 +262,19 @@ def test_prior_densities_and_quantiles():
     assert choice.density(3.0) == 0.75 and choice.density(2.0) == 0
     assert list(weighted_quantiles(np.array([1.0, 2.0, 3.0]), np.array([0.2, 0.2, 0.6]),
                                    [0.1, 0.3, 0.5])) == [1.0, 2.0, 3.0]  # fmt: skip
+
+
+def test_same_result_on_a_dask_cluster(folder):
+    history = folder / "history-0.008.csv"
+    serial = calibrate(folder / "priors.toml", history, Settings(budget=TINY, workers=1))
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        settings = Settings(budget=TINY, scheduler=cluster.scheduler_address)
+        on_dask = calibrate(folder / "priors.toml", history, settings)
+    pd.testing.assert_frame_equal(pd.DataFrame(serial.sets), pd.DataFrame(on_dask.sets))
+
+
+def test_keeping_more_sets_than_a_generation_simulates_is_refused(folder):
+    settings = Settings(budget=Budget(generations=1, proposals=3, accepted=5), workers=1)
+    with pytest.raises(InputError) as error:
+        calibrate(folder / "priors.toml", folder / "history-0.008.csv", settings)
+    assert error.value.problems[0].where == "--accepted"

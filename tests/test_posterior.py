@@ -15,6 +15,7 @@ from sim.experiments.experiment import check_experiment, load_experiment
 from sim.experiments.posterior import (
     DEPENDS,
     HOLDS,
+    SAME_EVERYWHERE,
     holm,
     posterior_section,
     robustness,
@@ -189,6 +190,14 @@ def test_an_effect_whose_sign_turns_with_a_parameter_depends_on_it():
     (trend,) = found.trends
     assert trend["rho"] < -0.5 and trend["p_holm"] < 0.05
     assert trend["halves"] == ["supported", "contradicted"]
+
+
+def test_the_same_difference_at_every_set_holds():
+    runs = synthetic_runs(lambda x: 0 * x)
+    runs.loc[runs["variant"] == "variant", "metric.m"] = runs.loc[
+        runs["variant"] == "base", "metric.m"
+    ].to_numpy()
+    assert robustness("c", runs, SPEC, "base", ["x"], "inconclusive").label == SAME_EVERYWHERE
 
 
 def test_no_section_without_a_posterior():

@@ -372,11 +372,53 @@ def calibrate(
     history = load_history(history_path)
     frame_of(scenario, history)  # check the history against the scenario before running
     parameters, uncalibrated = priors_of(scenario, settings.parameters)
+    _check_inputs(Path(scenario_path), parameters, settings)
+    start = scenario.spec.run.start_date
+    target = make_target(history, start, settings)
+    source = str(Path(scenario_path).resolve())
+    sampled = _sample(parameters, target, source, settings, progress)
+    posterior_records = _resampled(sampled.last_records, sampled.population.weights, settings.seed)
+    prior_records, split = sampled.prior_records, target.split
+    fit = {
+        "prior_fitting": score_runs(prior_records, target.fitting, scenario, end=split),
+        "prior_held_out": score_runs(prior_records, history, scenario, after=split),
+        "posterior_fitting": score_runs(posterior_records, target.fitting, scenario, end=split),
+        "posterior_held_out": score_runs(posterior_records, history, scenario, after=split),
+    }
+    return Calibration(
+        scenario=Path(scenario_path),
+        history=Path(history_path),
+        settings=settings,
+        split=split,
+        start=start,
+        end=history.period[1],
+        parameters=parameters,
+        uncalibrated=uncalibrated,
+        sets=sampled.sets,
+        generations=sampled.generations,
+        posterior=sampled.population.values,
+        weights=sampled.population.weights,
+        fit=fit,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _check_inputs(scenario: Path, parameters: list[Parameter], settings: Settings) -> None:
     if not parameters:
         wanted = ", ".join(settings.parameters) or "any key"
         message = f"has no distribution to calibrate (matching {wanted}) that an override can pin"
-        raise InputError([Problem(Path(scenario_path), "distributions", message)])
-    start = scenario.spec.run.start_date
+        raise InputError([Problem(scenario, "distributions", message)])
+    budget = settings.budget
+    if budget.accepted > budget.proposals:
+        message = (
+            f"cannot keep more sets ({budget.accepted}) than a generation simulates "
+            f"({budget.proposals} proposals)"
+        )
+        raise InputError([Problem(scenario, "--accepted", message)])
+
+
+def make_target(history: History, start: dt.date, settings: Settings) -> Target:
+    """What every set is scored against, once the split is checked."""
     split = split_date(history, start, settings)
     end = history.period[1]
     target = Target(
@@ -386,14 +428,31 @@ def calibrate(
         days=(end - start).days,
         watch=tuple(sorted({f.place for f in history.of_kind("control") if f.previous is None})),
     )
-    flag = "--holdout-after" if settings.holdout_after else "--holdout-fraction"
-    _check_split(target, start, flag)
+    _check_split(
+        target, start, "--holdout-after" if settings.holdout_after else "--holdout-fraction"
+    )
+    return target
+
+
+@dataclasses.dataclass
+class Sampled:
+    """What the generations made: every set, their summaries, the last population, and
+    the runs of generation 0 (the prior's) and of the last generation's accepted sets."""
+
+    sets: list[dict]
+    generations: list[GenerationSummary]
+    population: Population
+    prior_records: list[RunRecord]
+    last_records: list[list[RunRecord]]
+
+
+def _sample(
+    parameters: list[Parameter], target: Target, source: str, settings: Settings, progress: bool
+) -> Sampled:
+    """Run the generations of ABC-SMC (see the module)."""
     budget = settings.budget
-    source = str(Path(scenario_path).resolve())
     population: Population | None = None
-    sets: list[dict] = []
-    generations: list[GenerationSummary] = []
-    kept: dict[str, list[RunRecord]] = {}
+    sets, generations, prior_records, last_records = [], [], [], []
     total = budget.generations * budget.proposals
     with (
         _executor(settings.workers, settings.scheduler) as execute,
@@ -402,16 +461,10 @@ def calibrate(
         for g in range(budget.generations):
             proposals = propose(parameters, population, g, budget.proposals, settings.seed)
             tasks = [
-                SetTask(
-                    g,
-                    j,
-                    source,
-                    set_overrides(parameters, x),
-                    run_seeds(settings.seed, g, j, budget.runs_per_set),
-                    target,
-                )
+                SetTask(g, j, source, set_overrides(parameters, x),
+                        run_seeds(settings.seed, g, j, budget.runs_per_set), target)
                 for j, x in enumerate(proposals)
-            ]
+            ]  # fmt: skip
             results = []
             for result in execute(tasks):
                 results.append(result)
@@ -423,31 +476,9 @@ def calibrate(
             generations.append(summary)
             sets += _set_rows(parameters, proposals, results, accepted, population, g)
             if g == 0:
-                kept["prior"] = [record for r in results for record in r.records]
-            kept["last"] = [results[i].records for i in accepted]
-    posterior_records = _resampled(kept["last"], population.weights, settings.seed)
-    fit = {
-        "prior_fitting": score_runs(kept["prior"], target.fitting, scenario, end=split),
-        "prior_held_out": score_runs(kept["prior"], history, scenario, after=split),
-        "posterior_fitting": score_runs(posterior_records, target.fitting, scenario, end=split),
-        "posterior_held_out": score_runs(posterior_records, history, scenario, after=split),
-    }
-    return Calibration(
-        scenario=Path(scenario_path),
-        history=Path(history_path),
-        settings=settings,
-        split=split,
-        start=start,
-        end=end,
-        parameters=parameters,
-        uncalibrated=uncalibrated,
-        sets=sets,
-        generations=generations,
-        posterior=population.values,
-        weights=population.weights,
-        fit=fit,
-        seconds=time.perf_counter() - started,
-    )
+                prior_records = [record for r in results for record in r.records]
+            last_records = [results[i].records for i in accepted]
+    return Sampled(sets, generations, population, prior_records, last_records)
 
 
 def _select(parameters, proposals, results, previous, budget, generation):

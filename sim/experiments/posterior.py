@@ -198,6 +198,7 @@ HOLDS = "holds over the posterior"
 DEPENDS = "depends on where in the posterior one stands"
 UNRESOLVED = "not resolved per region"
 NOT_CHECKED = f"not checked (fewer than {MIN_PAIRS} paired runs, or no parameter varies)"
+SAME_EVERYWHERE = f"{HOLDS} (the same paired difference at every set)"
 
 
 def paired_differences(
@@ -223,6 +224,8 @@ def robustness(
 
     pairs = paired_differences(runs, spec, baseline, keys)
     difference = pairs["variant"] - pairs["baseline"]
+    if len(pairs) >= MIN_PAIRS and difference.nunique() == 1:
+        return Robustness(SAME_EVERYWHERE, len(pairs), [])
     trends = []
     for key in keys:
         values = pd.to_numeric(pairs.get(f"param.{key}"), errors="coerce")
