@@ -7,13 +7,13 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import ROOT, duel_table
 
 from sim.formats.problems import InputError
 from sim.formats.scenario import load_scenario, scenario_from_table
 from sim.formats.uncertainty import Distribution
 from sim.model.model import FrontlineModel
 from sim.outcomes.summary import summary
+from tests.conftest import ROOT, duel_table
 
 VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"
 
