@@ -278,3 +278,12 @@ def test_keeping_more_sets_than_a_generation_simulates_is_refused(folder):
     with pytest.raises(InputError) as error:
         calibrate(folder / "priors.toml", folder / "history-0.008.csv", settings)
     assert error.value.problems[0].where == "--accepted"
+
+
+def test_workers_are_not_forked_beside_a_progress_bar_thread(folder):
+    """Forking a process that runs other threads can deadlock the child."""
+    import threading
+
+    calibrate(folder / "priors.toml", folder / "history-0.008.csv",
+              Settings(budget=TINY, workers=2), progress=True)  # fmt: skip
+    assert "tqdm_monitor" not in [t.name for t in threading.enumerate()]

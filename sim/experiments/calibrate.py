@@ -454,6 +454,9 @@ def _sample(
     population: Population | None = None
     sets, generations, prior_records, last_records = [], [], [], []
     total = budget.generations * budget.proposals
+    # no tqdm monitor thread: local workers are forked from this process when the first
+    # set is handed out, and forking a process that runs other threads can deadlock
+    tqdm.monitor_interval = 0
     with (
         _executor(settings.workers, settings.scheduler) as execute,
         tqdm(total=total, unit="set", disable=not progress) as bar,
