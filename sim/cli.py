@@ -92,6 +92,61 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--out", type=Path, help="write score.txt, score.json, timeline.png here")
     score.set_defaults(command=_score)
 
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit a scenario's distributions to a history file (ABC), holding a period out",
+    )
+    calibrate.add_argument(
+        "scenario", type=Path, help="scenario file whose distributions are the priors"
+    )
+    calibrate.add_argument("history", type=Path, help="history file (CSV, docs/history-format.md)")
+    calibrate.add_argument("--out", type=Path, required=True, help="new folder for the results")
+    split = calibrate.add_mutually_exclusive_group()
+    split.add_argument(
+        "--holdout-after",
+        type=_date,
+        metavar="DATE",
+        help="fit on what is dated up to DATE, score the rest",
+    )
+    split.add_argument(
+        "--holdout-fraction",
+        type=_fraction,
+        default=0.3,
+        metavar="F",
+        help="hold out the latest share F of the dated facts (default 0.3)",
+    )
+    calibrate.add_argument("--generations", type=_positive_int, default=3, help="default 3")
+    calibrate.add_argument(
+        "--proposals",
+        type=_positive_int,
+        default=60,
+        help="parameter sets simulated per generation (default 60)",
+    )
+    calibrate.add_argument(
+        "--accepted",
+        type=_positive_int,
+        default=20,
+        help="sets kept per generation, the posterior sample (default 20)",
+    )
+    calibrate.add_argument("--runs-per-set", type=_positive_int, default=2, help="default 2")
+    calibrate.add_argument(
+        "--parameter",
+        dest="parameters",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="calibrate only keys matching PATTERN, "
+        "e.g. 'factions.*.lethality' (repeatable; default: every distribution)",
+    )
+    calibrate.add_argument(
+        "--seed", type=_non_negative_int, default=0, help="master seed (default 0)"
+    )
+    calibrate.add_argument(
+        "--workers", type=_positive_int, help="local processes (default: all cores)"
+    )
+    calibrate.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:port")
+    calibrate.set_defaults(command=_calibrate)
+
     sweep = commands.add_parser("sweep", help="run an experiment: variants x replicates")
     sweep.add_argument("experiment", type=Path, help="experiment file (TOML)")
     sweep.add_argument("--out", type=Path, required=True, help="results directory")
@@ -113,6 +168,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--no-report", action="store_true", help="do not write the report")
     _allow_outside_option(sweep)
+    sweep.add_argument(
+        "--posterior", type=Path, metavar="DIR",
+        help="pin each run's calibrated parameters to an accepted set of this calibration "
+        "folder (replaces the experiment's `posterior`)",
+    )  # fmt: skip
     sweep.set_defaults(command=_sweep)
 
     report = commands.add_parser("report", help="statistics, plots and verdicts of a sweep")
@@ -168,6 +228,25 @@ def _port(text: str) -> int:
     value = _non_negative_int(text)
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, got {value}")
+    return value
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {value:g}")
     return value
 
 
@@ -352,6 +431,31 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from sim.experiments.calibrate import Budget, Settings, calibrate
+    from sim.experiments.calibration_report import format_summary, write_calibration
+
+    out = args.out
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # before hours of runs
+        message = "is not empty: choose a new directory (nothing was overwritten)"
+        raise InputError([Problem(out, "--out", message)])
+    budget = Budget(args.generations, args.proposals, args.accepted, args.runs_per_set)
+    settings = Settings(
+        budget=budget,
+        seed=args.seed,
+        holdout_after=args.holdout_after,
+        holdout_fraction=args.holdout_fraction,
+        parameters=tuple(args.parameters),
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
+    calibration = calibrate(args.scenario, args.history, settings, progress=sys.stderr.isatty())
+    paths = write_calibration(calibration, out)
+    print(format_summary(calibration))
+    print("\n" + "\n".join(f"{name}: {path}" for name, path in paths.items()))
+    return 0
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from sim.experiments.experiment import load_experiment
     from sim.experiments.results import ResultStore
@@ -359,7 +463,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     _expect_kind(args.experiment, "experiment")
     ResultStore.check_folder(args.out, args.resume)  # before the experiment's scenarios load
-    experiment = load_experiment(args.experiment, allow_outside=args.allow_outside)
+    experiment = load_experiment(args.experiment, args.posterior, allow_outside=args.allow_outside)
     by_table = experiment.spec.precision is not None and args.replicates is None
     if args.precision or by_table:  # a --replicates given fixes the count instead
         return _sweep_to_precision(experiment, args)

@@ -131,3 +131,21 @@ def test_draws_follow_their_distribution_over_seeds():
     morale = np.array([d["factions.red.morale"] for d in draws])
     assert morale.min() >= 0 and morale.max() <= 1
     assert morale.mean() < 0.95  # truncated at 1: the mean moves down
+
+
+def test_a_distribution_in_an_extending_file_replaces_the_parents(tmp_path):
+    """Not merged key by key like a table: a `choice` over a parent's `uniform` is a choice."""
+    parent = tmp_path / "parent.toml"
+    parent.write_text(
+        f'extends = "{VALLEY}"\n[factions.blue]\n'
+        'reserve = { dist = "uniform", low = 5000, high = 7000 }\n',
+        encoding="utf-8",
+    )
+    child = tmp_path / "child.toml"
+    child.write_text(
+        'extends = "parent.toml"\n[factions.blue]\n'
+        'reserve = { dist = "choice", values = [5000, 6000] }\n',
+        encoding="utf-8",
+    )
+    reserve = load_scenario(child).spec.factions["blue"].reserve
+    assert reserve.kind == "choice" and reserve.values == (5000, 6000)

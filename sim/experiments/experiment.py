@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.design import Value, design_points, is_whole_number, key_parts, key_value
+from sim.experiments.posterior import ACCEPTED, PosteriorUse, check_posterior
 from sim.formats.experiment import MAX_RUNS, DesignSpec, ExperimentSpec
 from sim.formats.input_files import read_toml
 from sim.formats.paths import OutsideRootsError, outside_message, scenario_roots
@@ -92,6 +93,8 @@ class Experiment:
             return tuple(self.spec.metrics)
         return tuple(sorted(set().union(*self.produced.values())))
 
+    posterior: PosteriorUse | None = None
+
     @property
     def baseline(self) -> str:
         return next(name for name, v in self.spec.variants.items() if v.baseline)
@@ -101,6 +104,8 @@ class Experiment:
         files = {self.source.resolve()}
         for scenario in self.scenarios.values():
             files |= {Path(f).resolve() for f in scenario.files}
+        if self.posterior is not None:
+            files.add(self.posterior.posterior.directory / ACCEPTED)
         digest = hashlib.sha256()
         for file in sorted(files):
             digest.update(str(file.name).encode() + b"\0" + file.read_bytes())
@@ -119,8 +124,9 @@ class Experiment:
         for v, (name, variant) in enumerate(self.spec.variants.items()):
             scenario = str(self.scenarios[name].source)
             for point, parameters in enumerate(self.points):
-                overrides = tuple({**variant.set, **parameters}.items())
                 for replicate in range(replicates):
+                    pinned = self._posterior_set(name, point, replicate)
+                    overrides = tuple({**pinned, **variant.set, **parameters}.items())
                     seed = run_seed(self.spec.seed, self.seed_stream(v), point, replicate)
                     tasks.append(
                         RunTask(
@@ -138,6 +144,12 @@ class Experiment:
                     )
         return tasks
 
+    def _posterior_set(self, variant: str, point: int, replicate: int) -> dict[str, Any]:
+        """The overrides pinning a run's calibrated parameters (none without a posterior)."""
+        if self.posterior is None:
+            return {}
+        return self.posterior.overrides(variant, self.spec.seed, point, replicate)
+
 
 def run_seed(master: int, variant: int, point: int, replicate: int) -> int:
     """The seed of one run, independent of the order in which runs are done."""
@@ -146,13 +158,14 @@ def run_seed(master: int, variant: int, point: int, replicate: int) -> int:
 
 
 def check_experiment(
-    path: Path | str, *, allow_outside: bool = False
+    path: Path | str, posterior: Path | str | None = None, *, allow_outside: bool = False
 ) -> tuple[Experiment | None, list[Problem]]:
     """Load and check an experiment and its scenarios; return it and all problems.
 
     The variants' scenario files (and the files they extend) must lie in the experiment's
     folder or the project's scenario folders (`sim.formats.paths.scenario_roots`),
-    unless `allow_outside`.
+    unless `allow_outside`. `posterior` (a calibration folder) replaces the file's
+    `posterior`.
     """
     path = Path(path)
     data, problems = read_toml(path)
@@ -164,8 +177,11 @@ def check_experiment(
 
     spec = from_table(ExperimentSpec, data, (), report)
     spec.name = spec.name or path.stem
+    if posterior is not None:
+        spec.posterior = str(Path(posterior).resolve())
     confinement = Confinement(scenario_roots(path), allow_outside)
     scenarios = _check_variants(spec, path, confinement, report, problems)
+    use = _check_posterior(spec, path, scenarios, problems)
     points = _check_design(spec, scenarios, confinement, report)
     _check_size(spec, len(points), report)
     names = {variant: metric_names(s, spec.days) for variant, s in scenarios.items()}
@@ -174,13 +190,17 @@ def check_experiment(
     _check_statistics(spec, report)
     if problems:
         return None, problems
-    experiment = Experiment(spec, path, scenarios, points, allow_outside, produced=names)
+    experiment = Experiment(
+        spec, path, scenarios, points, allow_outside, produced=names, posterior=use
+    )
     return experiment, []
 
 
-def load_experiment(path: Path | str, *, allow_outside: bool = False) -> Experiment:
+def load_experiment(
+    path: Path | str, posterior: Path | str | None = None, *, allow_outside: bool = False
+) -> Experiment:
     """A checked experiment, or `InputError` naming every problem."""
-    experiment, problems = check_experiment(path, allow_outside=allow_outside)
+    experiment, problems = check_experiment(path, posterior, allow_outside=allow_outside)
     if problems:
         raise InputError(problems)
     return experiment
@@ -229,6 +249,18 @@ def _check_variants(
         if scenario is not None:
             scenarios[name] = scenario
     return scenarios
+
+
+def _check_posterior(
+    spec: ExperimentSpec, path: Path, scenarios: dict[str, Scenario], problems: list[Problem]
+) -> PosteriorUse | None:
+    """The experiment's posterior (`sim.experiments.posterior`), if it names one."""
+    if spec.posterior is None:
+        return None
+    baseline = next((n for n, v in spec.variants.items() if v.baseline), None)
+    use, found = check_posterior(path.parent / spec.posterior, scenarios, baseline)
+    problems += [Problem(path, f"posterior: {p.file}: {p.where}", p.message) for p in found]
+    return use
 
 
 def _variant_problem(path: Path, variant: str, problem: Problem) -> Problem:

@@ -31,6 +31,7 @@ from matplotlib.lines import Line2D
 
 from sim.experiments.analysis import Analysis, analyse, metric_values
 from sim.experiments.comparison import ComparisonResult
+from sim.experiments.posterior import posterior_section
 from sim.experiments.proportions import wilson
 from sim.experiments.results import ResultStore
 from sim.formats.problems import InputError
@@ -140,6 +141,7 @@ def _markdown(analysis: Analysis, table: str, figures: dict[str, bytes]) -> str:
     for r in results:
         lines += [f"### {r.name}", "", r.sentence(), ""]
         lines += _design_lines(r)
+    lines += posterior_section(manifest, runs, results)
     lines += ["## Variants", ""]
     for name, variant in manifest["variants"].items():
         mark = " (baseline)" if name == manifest["baseline"] else ""

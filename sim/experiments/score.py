@@ -239,18 +239,36 @@ class Score:
         return dataclasses.asdict(self)
 
 
-def score_runs(records: list[RunRecord], history: History, scenario: Scenario) -> Score:
-    """Score run records against a history (the function calibration calls)."""
+def score_runs(
+    records: list[RunRecord],
+    history: History,
+    scenario: Scenario,
+    *,
+    after: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Score:
+    """Score run records against a history (the function calibration calls).
+
+    The period scored runs from the scenario's start to `end` (default: the history's last
+    date). With `after`, only what is dated after it is scored (a held-out period): dated
+    facts whose window ends after it, the part of `never` windows after it, `holds` facts,
+    and the months, after it; the earlier facts still say who held what before.
+    """
     frame = frame_of(scenario, history)
     sides = [frame.sides_daily(r) for r in records]
-    _, end = history.period
+    end = end or history.period[1]
     end_day = min(frame.day(end), sides[0].shape[0] - 1)
-    dated = [f for f in history.facts if f.kind in ("control", "route_cut")]
+    dated = [
+        f
+        for f in history.of_kind("control", "route_cut")
+        if (after is None or f.last > after) and f.last <= end
+    ]
     ranks = fact_ranks(history)
     facts = [_fact_score(f, frame, records, sides, end_day, ranks[f.line]) for f in dated]
-    never = [_never_score(f, frame, records) for f in history.of_kind("never")]
-    brier = _brier(history, frame, sides, end)
-    holds = _end_state(history, frame, sides)
+    windows = [_clipped(f, after, end) for f in history.of_kind("never")]
+    never = [_never_score(f, frame, records) for f in windows if f is not None]
+    brier = _brier(history, frame, sides, end, after)
+    holds = _end_state(history, frame, sides, after, end)
     losses = [
         np.mean([_fact_loss(f) for f in facts]) if facts else None,
         np.mean([f.happened for f in never]) if never else None,
@@ -260,7 +278,8 @@ def score_runs(records: list[RunRecord], history: History, scenario: Scenario) -
     present = [float(x) for x in losses if x is not None]
     return Score(
         scenario=str(scenario.source), history=str(history.source),
-        seeds=[r.seed for r in records], period=(str(frame.start), str(end)),
+        seeds=[r.seed for r in records],
+        period=(str(frame.start if after is None else after + ONE_DAY), str(end)),
         facts=facts, never=never,
         brier=brier["model"], brier_nothing_changes=brier["nothing_changes"],
         brier_start_persists=brier["start_persists"],
@@ -272,6 +291,16 @@ def score_runs(records: list[RunRecord], history: History, scenario: Scenario) -
         end_accuracy_start_persists=holds["start_persists"], end_misses=holds["misses"],
         distance=float(np.mean(present)) if present else float("nan"),
     )  # fmt: skip
+
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+def _clipped(fact: Fact, after: dt.date | None, end: dt.date) -> Fact | None:
+    """A `never` fact with its window cut to (after, end], or None if nothing is left."""
+    first = fact.first if after is None else max(fact.first, after + ONE_DAY)
+    last = min(fact.last, end)
+    return dataclasses.replace(fact, first=first, last=last) if first <= last else None
 
 
 def _skill(model: float | None, baseline: float | None) -> float | None:
@@ -468,36 +497,68 @@ def recorded_controller(
     return known
 
 
-def _brier(history: History, frame: Frame, sides: list[np.ndarray], end: dt.date) -> dict:
-    dates = month_starts(frame.start, end)
-    start_sides = sides[0][0]
+def _brier(
+    history: History,
+    frame: Frame,
+    sides: list[np.ndarray],
+    end: dt.date,
+    after: dt.date | None = None,
+) -> dict:
+    dates = [d for d in month_starts(frame.start, end) if after is None or d > after]
     categories = len(frame.sides) + 1  # the sides and "none"
-    total, nothing, persists, cells = [], [], [], []
+    total, nothing, persists = [], [], []
     by_month: dict[str, list[float]] = {}
     by_place: dict[str, list[float]] = {}
     runs = np.array([s[[min(frame.day(d), s.shape[0] - 1) for d in dates]] for s in sides])
-    for m, date in enumerate(dates):
-        for p, place in enumerate(frame.names):
-            truth = recorded_controller(history, frame, start_sides, place, date)
-            if truth is None:
-                continue
-            forecast = np.bincount(runs[:, m, p] % categories, minlength=categories) / len(sides)
-            outcome = np.eye(categories)[truth % categories]
-            model = float(((forecast - outcome) ** 2).sum())
-            month_before = dates[m - 1] if m else frame.start
-            previous = _last_known(history, frame, start_sides, place, month_before)
-            nothing.append(0.0 if previous == truth else 2.0)
-            persists.append(0.0 if int(start_sides[p]) == truth else 2.0)
-            total.append(model)
-            cells.append((date, place))
-            by_month.setdefault(str(date), []).append(model)
-            by_place.setdefault(place, []).append(model)
+    cells = recorded_cells(history, frame, sides[0][0], tuple(dates))
+    for m, p, truth, previous in cells:
+        forecast = np.bincount(runs[:, m, p] % categories, minlength=categories) / len(sides)
+        outcome = np.eye(categories)[truth % categories]
+        model = float(((forecast - outcome) ** 2).sum())
+        nothing.append(0.0 if previous == truth else 2.0)
+        persists.append(0.0 if int(sides[0][0][p]) == truth else 2.0)
+        total.append(model)
+        by_month.setdefault(str(dates[m]), []).append(model)
+        by_place.setdefault(frame.names[p], []).append(model)
     mean = lambda values: float(np.mean(values)) if values else None  # noqa: E731
     return {
         "model": mean(total), "nothing_changes": mean(nothing), "start_persists": mean(persists),
         "cells": len(cells), "by_month": {k: mean(v) for k, v in by_month.items()},
         "by_place": {k: mean(v) for k, v in by_place.items()},
     }  # fmt: skip
+
+
+_RECORDED: dict[tuple, list[tuple[int, int, int, int]]] = {}
+RECORDED_KEPT = 8  # record tables kept per process (calibration scores one history many times)
+
+
+def recorded_cells(
+    history: History, frame: Frame, start_sides: np.ndarray, dates: tuple[dt.date, ...]
+) -> list[tuple[int, int, int, int]]:
+    """(month, place, recorded side, side a month before) of every place-month whose
+    controller the record gives. It depends on the history and the start alone, not on
+    the runs: computed once per process and kept (calibration scores thousands of runs)."""
+    key = (history, frame.start, frame.names, frame.sides, start_sides.tobytes(), dates)
+    if key not in _RECORDED:
+        if len(_RECORDED) >= RECORDED_KEPT:
+            _RECORDED.clear()
+        cells = []
+        for m, date in enumerate(dates):
+            month_before = max(frame.start, _month_before(date))
+            for p, place in enumerate(frame.names):
+                truth = recorded_controller(history, frame, start_sides, place, date)
+                if truth is not None:
+                    previous = _last_known(history, frame, start_sides, place, month_before)
+                    cells.append((m, p, truth, previous))
+        _RECORDED[key] = cells
+    return _RECORDED[key]
+
+
+def _month_before(date: dt.date) -> dt.date:
+    """The first day of the month before `date`'s."""
+    return (
+        dt.date(date.year - 1, 12, 1) if date.month == 1 else dt.date(date.year, date.month - 1, 1)
+    )
 
 
 def _last_known(
@@ -512,8 +573,18 @@ def _last_known(
     return int(start_sides[frame.place(place)])
 
 
-def _end_state(history: History, frame: Frame, sides: list[np.ndarray]) -> dict:
-    holds = history.of_kind("holds")
+def _end_state(
+    history: History,
+    frame: Frame,
+    sides: list[np.ndarray],
+    after: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict:
+    holds = [
+        f
+        for f in history.of_kind("holds")
+        if (after is None or f.first > after) and (end is None or f.first <= end)
+    ]
     empty = {"date": None, "accuracy": None, "range": None, "start_persists": None, "misses": {}}
     if not holds:
         return empty

@@ -225,6 +225,7 @@ def manifest_of(experiment: Experiment, replicates: int, planned: int) -> dict:
         "binary": spec.binary,
         "design_method": spec.design.method if spec.design else "",
         "design": experiment.points,
+        "posterior": experiment.posterior.manifest() if experiment.posterior else None,
     }
 
 

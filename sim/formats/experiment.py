@@ -169,3 +169,12 @@ class ExperimentSpec:
         "replicates until every comparison's interval is narrower than its `sesoi`.",
         None,
     )
+    posterior: str | None = key(
+        "A calibration's folder (`frontline calibrate --out`), relative to this file: each "
+        "run's calibrated parameters are pinned to one of its accepted sets, drawn by weight "
+        "from the master seed, the design point and the replicate (the same set for every "
+        "variant), so that the verdicts integrate over what the history leaves open. A "
+        "variant that sets a calibrated key itself keeps its own value "
+        "(docs/calibration.md).",
+        None,
+    )

@@ -28,9 +28,10 @@ key, with its type, unit, allowed range and default. It is generated from
 always matches what `frontline validate` checks.
 
 A variant is a few lines: `extends = "base.toml"` merges the base file's tables into
-this one key by key, this file's values winning (tables merge; lists and other values
-replace). Tables keyed by name (`map.places`, `factions`, `events`) let a variant change
-one entry: `[factions.russia.air] sorties_per_day = 90`, or cancel an event:
+this one key by key, this file's values winning (tables merge; lists, other values and
+distributions `{ dist = ... }` replace). Tables keyed by name (`map.places`, `factions`,
+`events`) let a variant change one entry: `[factions.russia.air] sorties_per_day = 90`, or
+cancel an event:
 `[events.amnesty] enabled = false`. `frontline run --set KEY=VALUE` overrides any key
 the same way for one run. An override (`--set`, an experiment variant's `set`, a design
 parameter, the dashboard) changes what the files define: it cannot add a faction,

@@ -96,9 +96,10 @@ def parse_overrides(
 
 
 def _merge(base: dict, override: dict) -> dict:
-    """Merge `override` into `base` key by key: tables merge, other values replace."""
+    """Merge `override` into `base` key by key: tables merge, other values replace. A
+    distribution (`{ dist = ... }`) is a value: it replaces whatever was there whole."""
     for name, value in override.items():
-        if isinstance(value, dict) and isinstance(base.get(name), dict):
+        if isinstance(value, dict) and isinstance(base.get(name), dict) and "dist" not in value:
             _merge(base[name], value)
         else:
             base[name] = value

@@ -232,6 +232,12 @@ def realise(spec: Any, seed: int, deterministic: bool) -> tuple[Any, dict[str, f
     return realised, drawn
 
 
+def distributions_by_path(spec: Any) -> dict[tuple, Distribution]:
+    """Every distribution of a spec by its key path (keys and list indexes), in the
+    order `realise` draws them: the uncertain parameters a calibration can fit."""
+    return {path: dist for path, dist, _, _ in _distributions(spec, ())}
+
+
 def expected_spec(spec: Any) -> Any:
     """A copy of `spec` with every distribution at its expected value."""
     return realise(spec, 0, True)[0]
