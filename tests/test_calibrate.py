@@ -5,6 +5,7 @@ the runs are spread over processes."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import tomllib
@@ -32,34 +33,34 @@ from sim.formats.scenario import load_scenario, parse_overrides
 from sim.formats.uncertainty import Distribution
 from tests.conftest import ROOT
 
-VALLEY = ROOT / "scenarios" / "teaching" / "valley.toml"
+ROAD = ROOT / "scenarios" / "teaching" / "road.toml"
 START = dt.date(2020, 1, 1)
-DAYS = 120
-SIDES = ("blue", "green", "red")
-LETHALITY = "factions.green.lethality"
+DAYS = 200
+SIDES = ("blue", "red")
+LETHALITY = "factions.red.lethality"
 UNSEEN = "events.too_late.add_reserve"  # an event after the horizon: no run can show it
 PRIOR_LOW, PRIOR_HIGH = 0.004, 0.03
 RECOVERY = Budget(generations=3, proposals=30, accepted=10, runs_per_set=2)
 TINY = Budget(generations=2, proposals=6, accepted=3, runs_per_set=1)
 
 PRIORS = f"""
-extends = "{VALLEY}"
+extends = "{ROAD}"
 [run]
 start_date = {START}
 days = {DAYS}
-[factions.green]
+[factions.red]
 lethality = {{ dist = "uniform", low = {PRIOR_LOW}, high = {PRIOR_HIGH} }}
 [events.too_late]
 day = 400
-faction = "green"
+faction = "red"
 add_reserve = {{ dist = "uniform", low = 0, high = 1000 }}
 """
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    """The valley with two uncertain numbers, and histories written by runs of it at two
-    known lethalities of Green (one run each, seed 11)."""
+    """The teaching road with two uncertain numbers, and histories written by runs of it at
+    two known lethalities of Red (one run each, seed 11)."""
     path = tmp_path_factory.mktemp("calibration")
     (path / "priors.toml").write_text(PRIORS, encoding="utf-8")
     for truth in (0.008, 0.024):
@@ -169,7 +170,8 @@ def test_split_by_date_or_by_the_share_of_dated_facts(folder):
     ends = sorted(f.last for f in history.of_kind("control", "route_cut"))
     split = split_date(history, START, Settings(holdout_fraction=0.3))
     held = [e for e in ends if e > split]
-    assert len(held) == round(0.3 * len(ends))
+    ties = max(collections.Counter(ends).values())  # facts of one day fall on one side
+    assert abs(len(held) - 0.3 * len(ends)) <= ties
     assert split_date(history, START, Settings(holdout_after=dt.date(2020, 2, 2))) == dt.date(
         2020, 2, 2
     )
@@ -199,7 +201,7 @@ def test_a_split_that_leaves_nothing_to_fit_is_refused(folder):
 
 def test_a_scenario_without_distributions_is_refused(folder, tmp_path):
     plain = tmp_path / "plain.toml"
-    plain.write_text(f'extends = "{VALLEY}"\n[run]\nstart_date = {START}\n', encoding="utf-8")
+    plain.write_text(f'extends = "{ROAD}"\n[run]\nstart_date = {START}\n', encoding="utf-8")
     with pytest.raises(InputError) as error:
         calibrate(plain, folder / "history-0.008.csv", Settings(budget=TINY, workers=1))
     assert "no distribution to calibrate" in str(error.value.problems[0])
@@ -215,11 +217,11 @@ def test_the_calibration_folder(folder, recovered, tmp_path):
     assert len(sets) == RECOVERY.generations * RECOVERY.proposals
     summary = json.loads(paths["calibration.json"].read_text())
     assert summary["split"] == str(calibration.split)
-    assert [p["parent_value"] for p in summary["parameters"]] == [0.014, None]  # valley's own
+    assert [p["parent_value"] for p in summary["parameters"]] == [0.012, None]  # the road's own
     verdicts = [r["constrained"] for r in summary["posterior"]]
     assert verdicts == ["constrained", "not constrained"]
-    variant = load_scenario(paths["calibrated.toml"])
-    lethality = variant.spec.factions["green"].lethality
+    variant = load_scenario(paths["calibrated.toml"], allow_outside=True)  # extends tmp files
+    lethality = variant.spec.factions["red"].lethality
     assert isinstance(lethality, Distribution) and lethality.kind == "choice"
     assert sorted(lethality.values) == pytest.approx(sorted(accepted[LETHALITY]), rel=1e-5)
     report = paths["report.md"].read_text()

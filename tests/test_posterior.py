@@ -16,7 +16,6 @@ from sim.experiments.posterior import (
     DEPENDS,
     HOLDS,
     SAME_EVERYWHERE,
-    holm,
     posterior_section,
     robustness,
 )
@@ -202,7 +201,3 @@ def test_the_same_difference_at_every_set_holds():
 
 def test_no_section_without_a_posterior():
     assert posterior_section({"baseline": "base"}, pd.DataFrame({"status": []}), []) == []
-
-
-def test_holm():
-    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
