@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import ROOT, build
+from tests.conftest import ROOT, build
 from scipy import stats
 
 from sim.formats.scenario import load_scenario
