@@ -265,3 +265,19 @@ def test_the_strikes_of_a_day_are_those_of_the_log(valley):
     log = model.strike_log()
     for day in (1, 17, 30, 31):
         np.testing.assert_array_equal(model.strikes_on(day), log[log[:, 0] == day, 1:])
+
+
+def test_models_are_freed_after_their_runs(valley):
+    """Nothing keeps a finished model alive (mesa 3.3 kept every model in the class-level
+    `Agent._ids`): a process that runs many models, as a sweep worker does, does not grow."""
+    import gc
+    import weakref
+
+    gone = []
+    for seed in range(30):
+        model = FrontlineModel(valley, seed=seed, days=5)
+        model.run_model()
+        gone.append(weakref.ref(model))
+    del model
+    gc.collect()
+    assert [ref() for ref in gone] == [None] * len(gone)

@@ -101,6 +101,23 @@ def test_a_stored_run_can_be_repeated_alone(serial):
     assert alone["metrics"]["front_length_km"] == row["metric.front_length_km"]
 
 
+def test_a_sweep_keeps_none_of_its_models(serial, tmp_path):
+    """A worker frees every model it ran (under mesa 3.3, `Agent._ids` kept them all: a
+    worker grew by about 1 MB a run); the in-process sweep runs the workers' code."""
+    import gc
+
+    from sim.model.model import FrontlineModel
+
+    def models() -> set[int]:
+        gc.collect()
+        return {id(o) for o in gc.get_objects() if isinstance(o, FrontlineModel)}
+
+    experiment, _ = serial
+    before = models()  # other tests' fixtures may hold some
+    sweep(experiment, tmp_path / "again", workers=1, progress=False)
+    assert models() - before == set()
+
+
 def test_parallel_workers_store_the_same_rows(serial, tmp_path):
     experiment, reference = serial
     sweep(experiment, tmp_path / "parallel", workers=3, progress=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
+import weakref
 
 import mesa
 import numpy as np
@@ -22,8 +24,25 @@ PALETTE = ["#d62728", "#2ca02c", "#1f77b4", "#000000", "#ff7f0e", "#9467bd", "#8
 PALETTE += ["#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#98df8a", "#ff9896", "#c5b0d5"]
 
 
+class _AgentNumbers(weakref.WeakKeyDictionary):
+    """Mesa 3.3's per-model counters of agent numbers (`Agent._ids`), held weakly.
+
+    Mesa 3.3 numbers agents from a class-level dictionary keyed by model, which keeps
+    every model ever built alive (a sweep worker grew by about 1 MB a run). Here the
+    counter goes with its model. Mesa 3.5 numbers agents in the model and never reads
+    `_ids`."""
+
+    def __getitem__(self, model: mesa.Model) -> itertools.count:
+        counter = self.get(model)
+        if counter is None:
+            counter = self[model] = itertools.count(1)
+        return counter
+
+
 class Faction(mesa.Agent):
     """One side in the war: a Mesa agent whose parameters events may change."""
+
+    _ids = _AgentNumbers()  # read by mesa 3.3's Agent.__init__; see _AgentNumbers
 
     def __init__(self, model: mesa.Model, key: str, spec: FactionSpec, index: int):
         super().__init__(model)
