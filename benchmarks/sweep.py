@@ -1,21 +1,23 @@
 """Sweep throughput against mesa.batch_run, and memory over a 10,000-run sweep.
 
     python benchmarks/sweep.py throughput [--replicates 60] [--workers N]
-    python benchmarks/sweep.py memory [--runs 10000]
+    python benchmarks/sweep.py memory [--runs 20000] [--experiment FILE] [--days N]
 
 throughput: the runs of `experiments/quick.toml` (3 variants x replicates) done by
 `frontline sweep` (results streamed to Parquet) and by `mesa.batch_run` (the same model
 class, the same scenarios and seeds, the same number of processes), timed in one
 process. Target: at least 2x the runs per second of batch_run.
 
-memory: a sweep of `--runs` runs (the quick experiment with a 30-day horizon) in a
-child process whose resident memory is sampled every 0.2 s. Target: flat memory (the
-peak over the second half of the sweep within 10 % + 20 MB of the peak over the first).
+memory: a sweep of `--runs` runs (the quick experiment by default) in a child process;
+the resident memory of the whole process tree (the sweep and its worker processes) is
+sampled every 0.2 s, with the number of runs stored so far. Target: the peak at most
+1.5x the memory over the first 1,000 runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import os
 import subprocess
@@ -27,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
 from mesa import batch_run  # noqa: E402
 
 from sim.experiments.experiment import load_experiment  # noqa: E402
@@ -65,34 +69,78 @@ def throughput(replicates: int, workers: int) -> bool:
     return ratio >= 2
 
 
-def memory(runs: int) -> bool:
-    replicates = max(1, runs // 3)
+def memory(runs: int, experiment_path: Path, days: int | None, workers: int) -> bool:
+    """Resident memory of the whole process tree (the sweep and its workers) during a
+    sweep of `runs` runs: its peak against its value once the first 1,000 runs are
+    stored."""
+    experiment = load_experiment(experiment_path)
+    replicates = max(1, runs // (len(experiment.spec.variants) * len(experiment.points)))
     with tempfile.TemporaryDirectory() as directory:
+        out = Path(directory) / "out"
         script = (
             "import sim.experiments.sweep as s; "
             "from sim.experiments.experiment import load_experiment; "
-            f"e = load_experiment({str(QUICK)!r}); e.spec.days = 30; "
-            f"s.sweep(e, {str(Path(directory) / 'out')!r}, replicates={replicates}, "
+            f"e = load_experiment({str(experiment_path)!r}); "
+            + (f"e.spec.days = {days}; " if days else "")
+            + f"s.sweep(e, {str(out)!r}, replicates={replicates}, workers={workers}, "
             "progress=False)"
         )
         process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
-        samples = []
+        counter = _StoredRuns(out / "runs")
+        samples: list[tuple[float, int, float]] = []  # (seconds, runs stored, tree MB)
+        start = time.perf_counter()
         while process.poll() is None:
-            samples.append(_resident_mb(process.pid))
+            samples.append((time.perf_counter() - start, counter.count(), _tree_mb(process.pid)))
             time.sleep(0.2)
+        stored = counter.count()
         if process.returncode != 0:
             print("the sweep failed")
             return False
-    samples = [s for s in samples if s is not None]
-    half = len(samples) // 2
-    first, second = max(samples[:half]), max(samples[half:])
-    flat = second <= first * 1.1 + 20
+    early = [mb for _, done, mb in samples if done <= 1000]
+    at_1000, peak = max(early), max(mb for _, _, mb in samples)
+    ratio = peak / at_1000
     print(
-        f"{3 * replicates} runs: resident memory of the sweep process, peak over the first "
-        f"half {first:.0f} MB, over the second half {second:.0f} MB ({len(samples)} samples)"
+        f"{stored} runs of {experiment_path.name} ({days or experiment.spec.days} days), "
+        f"{workers} workers, {samples[-1][0]:.0f} s: resident memory of the process tree "
+        f"(sweep + workers) {at_1000:.0f} MB over the first 1,000 runs, peak {peak:.0f} MB "
+        f"({len(samples)} samples)"
     )
-    print(f"{'PASS' if flat else 'FAIL'}  flat memory (second half <= first half x 1.1 + 20 MB)")
-    return flat
+    for seconds, done, mb in samples[:: max(1, len(samples) // 10)]:
+        print(f"  {seconds:7.1f} s  {done:6d} runs  {mb:7.0f} MB")
+    print(
+        f"{'PASS' if ratio <= 1.5 else 'FAIL'}  peak {ratio:.2f}x the first 1,000 runs' (<= 1.5x)"
+    )
+    return ratio <= 1.5
+
+
+class _StoredRuns:
+    """How many runs a sweep has stored so far (the rows of its committed runs parts)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.rows: dict[Path, int] = {}
+
+    def count(self) -> int:
+        for path in self.folder.glob("part-*.parquet") if self.folder.is_dir() else ():
+            if path not in self.rows:
+                with contextlib.suppress(OSError, pa.ArrowException):
+                    self.rows[path] = pq.read_metadata(path).num_rows
+        return sum(self.rows.values())
+
+
+def _tree_mb(root: int) -> float:
+    """Resident memory (MB) of process `root` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _resident_mb(pid) or 0.0
+        todo += children.get(pid, [])
+    return total
 
 
 def _resident_mb(pid: int) -> float | None:
@@ -112,12 +160,15 @@ def main() -> int:
     speed.add_argument("--replicates", type=int, default=60)
     speed.add_argument("--workers", type=int, default=os.cpu_count())
     size = commands.add_parser("memory")
-    size.add_argument("--runs", type=int, default=10_000)
+    size.add_argument("--runs", type=int, default=20_000)
+    size.add_argument("--experiment", type=Path, default=QUICK)
+    size.add_argument("--days", type=int, help="horizon (default: the experiment's)")
+    size.add_argument("--workers", type=int, default=os.cpu_count())
     args = parser.parse_args()
     ok = (
         throughput(args.replicates, args.workers)
         if args.what == "throughput"
-        else memory(args.runs)
+        else memory(args.runs, args.experiment.resolve(), args.days, args.workers)
     )
     return 0 if ok else 1
 

@@ -79,7 +79,8 @@ def apply_event(model, event: ScheduledEvent) -> None:
     for move in spec.moves:
         _move(model, f, move)
     if model._built:
-        model.refresh_parameters(rear=bool(spec.relations) or "supply_sources" in spec.set)
+        rear = bool(spec.relations) or "supply_sources" in spec.set
+        model.refresh_parameters(rear=rear, faction=f)
 
 
 def _move(model, f: int, move) -> None:

@@ -141,80 +141,81 @@ class FactionParameters:
         """Gather the factions' current specs into arrays."""
         specs = [f.spec for f in factions]
         keys = [f.key for f in factions]
-
-        def column(get, dtype=float) -> np.ndarray:
-            return np.array([get(s) for s in specs], dtype=dtype)
-
-        def doctrine(name: str, dtype=float) -> np.ndarray:
-            return column(lambda s: getattr(s.doctrine, name), dtype)
-
-        def air(name: str) -> np.ndarray:
-            return column(lambda s: getattr(s.air, name))
-
-        targeting = np.zeros((len(specs), len(specs)))
-        air_weight = np.ones((len(specs), world.size))
-        for a, spec in enumerate(specs):
-            for target, share in spec.air.targeting.items():
-                targeting[a, keys.index(target)] = share
-            for region, weight in spec.air.region_weights.items():
-                air_weight[a, world.in_region(region)] *= weight
-            for place, weight in spec.air.place_weights.items():
-                air_weight[a, world.index(place)] *= weight
-        groupings = [g for s in specs for g in s.groupings.values()]
-        command_max_offensives = np.array(
-            [s.doctrine.max_offensives for s in specs] + [s.max_offensives for s in groupings],
-            dtype=np.int64,
-        )
-        for i, grouping in enumerate(groupings):  # a grouping without its own: the faction's
-            if grouping.max_offensives is None:
-                owner = next(s for s in specs if any(g is grouping for g in s.groupings.values()))
-                command_max_offensives[len(specs) + i] = owner.doctrine.max_offensives
+        rows = [_faction_values(spec, keys, world) for spec in specs]
         return cls(
-            ground=column(lambda s: not s.air_only, np.bool_),
-            home_region=column(
-                lambda s: -1 if s.home_region is None else world.regions.index(s.home_region),
-                np.int64,
-            ),
-            break_point=column(lambda s: s.break_point),
-            lethality=column(lambda s: s.lethality),
-            recruitment_rate=column(lambda s: s.recruitment.rate),
-            desertion=column(lambda s: s.recruitment.desertion),
-            max_offensives=doctrine("max_offensives", np.int64),
-            speed=doctrine("speed_km_per_day"),
             **{
-                name: doctrine(name)
-                for name in (
-                    "commit",
-                    "aggression",
-                    "attack_ratio",
-                    "defend_ratio",
-                    "garrison",
-                    "min_attack",
-                    "vital_only_below",
-                    "travel_delay_days",
-                    "temperature",
-                    "threat_share",
-                    "redeploy",
-                    "redeploy_km",
-                    "interior_garrison",
-                    "vital_garrison",
-                    "withdraw_ratio",
-                    "withdraw_loss",
-                    "pursuit",
-                    "supply_range_km",
-                )
+                name: np.array([row[name] for row in rows], dtype=_DTYPES.get(name, float))
+                for name in rows[0]
             },
-            sorties=air("sorties_per_day"),
-            **{
-                name: air(name)
-                for name in (
-                    "casualties_per_sortie",
-                    "morale_shock",
-                    "suppression",
-                    "engaged_bonus",
-                )
-            },
-            targeting=targeting,
-            air_weight=air_weight,
-            command_max_offensives=command_max_offensives,
+            command_max_offensives=_command_max_offensives(specs),
         )
+
+    def patch(self, factions: list[Faction], f: int, world: Map) -> set[str]:
+        """Write faction f's parameters from its current spec into the arrays, in place
+        (the compiled day's records hold these arrays); return the names that changed.
+        Only f's spec may have changed since the arrays were made."""
+        specs = [faction.spec for faction in factions]
+        row = _faction_values(specs[f], [faction.key for faction in factions], world)
+        changed = {name for name, value in row.items() if _differs(getattr(self, name)[f], value)}
+        for name in changed:
+            getattr(self, name)[f] = row[name]
+        commands = _command_max_offensives(specs)
+        if _differs(self.command_max_offensives, commands):
+            self.command_max_offensives[:] = commands
+            changed.add("command_max_offensives")
+        return changed
+
+
+_DTYPES = {"ground": np.bool_, "home_region": np.int64, "max_offensives": np.int64}
+_DOCTRINE_NUMBERS = (
+    "commit", "aggression", "attack_ratio", "defend_ratio", "garrison", "min_attack",
+    "vital_only_below", "travel_delay_days", "temperature", "threat_share", "redeploy",
+    "redeploy_km", "interior_garrison", "vital_garrison", "withdraw_ratio", "withdraw_loss",
+    "pursuit", "supply_range_km",
+)  # fmt: skip
+_AIR_NUMBERS = ("casualties_per_sortie", "morale_shock", "suppression", "engaged_bonus")
+
+
+def _faction_values(spec: FactionSpec, keys: list[str], world: Map) -> dict[str, object]:
+    """One faction's parameters by name: numbers, and rows for `targeting` (over the
+    factions) and `air_weight` (over the places)."""
+    targeting = np.zeros(len(keys))
+    for target, share in spec.air.targeting.items():
+        targeting[keys.index(target)] = share
+    air_weight = np.ones(world.size)
+    for region, weight in spec.air.region_weights.items():
+        air_weight[world.in_region(region)] *= weight
+    for place, weight in spec.air.place_weights.items():
+        air_weight[world.index(place)] *= weight
+    return {
+        "ground": not spec.air_only,
+        "home_region": -1 if spec.home_region is None else world.regions.index(spec.home_region),
+        "break_point": spec.break_point,
+        "lethality": spec.lethality,
+        "recruitment_rate": spec.recruitment.rate,
+        "desertion": spec.recruitment.desertion,
+        "max_offensives": spec.doctrine.max_offensives,
+        "speed": spec.doctrine.speed_km_per_day,
+        **{name: getattr(spec.doctrine, name) for name in _DOCTRINE_NUMBERS},
+        "sorties": spec.air.sorties_per_day,
+        **{name: getattr(spec.air, name) for name in _AIR_NUMBERS},
+        "targeting": targeting,
+        "air_weight": air_weight,
+    }
+
+
+def _command_max_offensives(specs: list[FactionSpec]) -> np.ndarray:
+    """(C,) offensives at a time per commander: each faction's own, then each grouping's
+    (a grouping without its own: its faction's)."""
+    values = [s.doctrine.max_offensives for s in specs]
+    for spec in specs:
+        values += [
+            spec.doctrine.max_offensives if g.max_offensives is None else g.max_offensives
+            for g in spec.groupings.values()
+        ]
+    return np.array(values, dtype=np.int64)
+
+
+def _differs(old: np.ndarray | object, new: object) -> bool:
+    """Whether a parameter's new value differs from the stored one (NaN equal to NaN)."""
+    return not np.array_equal(old, new, equal_nan=np.asarray(old).dtype.kind == "f")

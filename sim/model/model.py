@@ -147,7 +147,7 @@ class FrontlineModel(mesa.Model):
         for event in self._events.pop_due(0):
             apply_event(self, event)
         self.initial_controller = self.controller.copy()
-        self.refresh_parameters()
+        self._build_parameters()
         self._built = True
         r = self.records
         logistics.supply_status(r.state, r.world, r.rules, r.books)
@@ -217,13 +217,15 @@ class FrontlineModel(mesa.Model):
         """Make the arrays of the standing objectives (and who commands where) follow
         `self.objectives`, after an event gave or ended some."""
         specs = [f.spec for f in self.factions]
-        self.commander = commands.commander_map(specs, self.commands, self.map, self.objectives)
-        arrays = commands.objective_arrays(self.objectives, self.map)
-        for name in ("take_men", "hold_men", "objective_value"):
+        arrays = vars(commands.objective_arrays(self.objectives, self.map))
+        arrays["commander"] = commands.commander_map(
+            specs, self.commands, self.map, self.objectives
+        )
+        for name in ("commander", "take_men", "hold_men", "objective_value"):
             if hasattr(self, name):
-                getattr(self, name)[:] = getattr(arrays, name)  # in place: bound records see it
+                getattr(self, name)[:] = arrays[name]  # in place: bound records see it
             else:
-                setattr(self, name, getattr(arrays, name))
+                setattr(self, name, arrays[name])
 
     def faction_number(self, key: str | None) -> int:
         """Index of faction `key` in every array (-1 for none)."""
@@ -238,24 +240,62 @@ class FrontlineModel(mesa.Model):
         )
         self._supply_stale = True
 
-    def refresh_parameters(self, *, rear: bool = True) -> None:
-        """Rebuild the parameter arrays after factions changed; with `rear`, also where
-        reserves start from (after relations or supply sources changed)."""
+    def refresh_parameters(self, *, rear: bool = True, faction: int | None = None) -> None:
+        """Make the parameter arrays follow the factions' specs after they changed (only
+        faction number `faction`'s, if given: an event's); with `rear`, also where
+        reserves start from (after relations or supply sources changed).
+
+        After the first build the arrays are changed in place, only where a value
+        changed, and the travel times recomputed only when the rear or a speed changed:
+        the compiled day's records keep holding them, and are bound again only when an
+        array had to grow (the strike log)."""
+        if not self._built:
+            self._build_parameters()
+            return
+        if faction is None:
+            fresh = FactionParameters.from_factions(self.factions, self.map)
+            changed = {f.name for f in dataclasses.fields(fresh)}
+            for name in changed:
+                getattr(self.params, name)[:] = getattr(fresh, name)
+        else:
+            changed = self.params.patch(self.factions, faction, self.map)
+        if rear:
+            self._place_rear()
+        if rear or "speed" in changed:
+            self.travel[:] = logistics.travel_days(self.rear_km, self.params.speed)
+        self._supply_stale = True
+        if self._fit_strike_log():
+            self.records = self._bind_records()
+
+    def _build_parameters(self) -> None:
+        """The parameter arrays, the rear and the travel times, and the records."""
         self.params = FactionParameters.from_factions(self.factions, self.map)
         self.switches = Switches(manoeuvre=bool(self.spec.manoeuvre.enabled))
-        if rear:
-            self.sources = np.zeros((len(self.factions), self.map.size), dtype=bool)
-            for faction in self.factions:
-                for place in faction.spec.supply_sources:
-                    self.sources[faction.index, self.map.index(place)] = True
-            self.rear_km = np.array([self._rear_of(f.index) for f in self.factions]).reshape(
-                len(self.factions), self.map.size
-            )
-            self.reachable = np.isfinite(self.rear_km)
+        self.sources = np.zeros((len(self.factions), self.map.size), dtype=bool)
+        self.rear_km = np.zeros((len(self.factions), self.map.size))
+        self.reachable = np.zeros((len(self.factions), self.map.size), dtype=bool)
+        self._place_rear()
         self.travel = logistics.travel_days(self.rear_km, self.params.speed)
-        self.buffers.fit_strike_log(int((self.params.sorties > 0).sum()), self.map.size)
+        self._fit_strike_log()
         self._supply_stale = True
         self.records = self._bind_records()
+
+    def _place_rear(self) -> None:
+        """Where each faction's reserve stands (supply sources, road km from them and
+        whether a place is reachable), in place. Road distances are kept by the map
+        (`Map.road_distance_from`), so a set of sources costs one search per map."""
+        self.sources[:] = False
+        for faction in self.factions:
+            for place in faction.spec.supply_sources:
+                self.sources[faction.index, self.map.index(place)] = True
+        for f in range(len(self.factions)):
+            self.rear_km[f] = self._rear_of(f)
+        self.reachable[:] = np.isfinite(self.rear_km)
+
+    def _fit_strike_log(self) -> bool:
+        """Make room in the strike log for the factions flying; whether it grew."""
+        flying = int((self.params.sorties > 0).sum())
+        return self.buffers.fit_strike_log(flying, self.map.size)
 
     def _bind_records(self) -> Records:
         """The compiled day's records, each field bound by name to the owner's array
@@ -418,11 +458,14 @@ class DayBuffers:
             search_found=np.zeros(n_places, dtype=np.int64),
         )
 
-    def fit_strike_log(self, n_flying: int, n_places: int) -> None:
-        """Make room for one strike per (flying faction, target faction, place)."""
+    def fit_strike_log(self, n_flying: int, n_places: int) -> bool:
+        """Make room for one strike per (flying faction, target faction, place); whether
+        the log had to grow (a new array: the books must be bound again)."""
         rows = n_flying * len(self.day_strikes_received) * n_places
-        if len(self.day_strike_log) < rows:
-            self.day_strike_log = np.zeros((rows, 5))
+        if len(self.day_strike_log) >= rows:
+            return False
+        self.day_strike_log = np.zeros((rows, 5))
+        return True
 
 
 @dataclasses.dataclass(frozen=True)
