@@ -149,3 +149,26 @@ def test_a_distribution_in_an_extending_file_replaces_the_parents(tmp_path):
     )
     reserve = load_scenario(child).spec.factions["blue"].reserve
     assert reserve.kind == "choice" and reserve.values == (5000, 6000)
+
+
+@pytest.mark.parametrize("deterministic", [False, True])
+def test_realising_copies_only_what_it_draws_and_leaves_the_scenario_intact(deterministic):
+    """`realise` gives the values a deep copy with each distribution drawn in turn gives
+    (from the seed's parameter stream), changes nothing of the scenario's spec, and shares
+    the tables that hold no distribution."""
+    from sim.formats.uncertainty import PARAMETER_STREAM, distributions_by_path, realise
+
+    spec = load_scenario(ROOT / "scenarios" / "syria" / "base_2015.toml").spec
+    before = copy.deepcopy(spec)
+    realised, drawn = realise(spec, 11, deterministic)
+    rng = np.random.default_rng(np.random.SeedSequence(11, spawn_key=(PARAMETER_STREAM,)))
+    paths = distributions_by_path(spec)
+    assert len(paths) >= 2 and len(drawn) == len(paths)
+    for path, dist in paths.items():
+        expected = dist.expected() if deterministic else dist.draw(rng)
+        value = realised
+        for key in path:
+            value = value[key] if isinstance(value, dict | list) else getattr(value, key)
+        assert value == expected
+    assert spec == before and distributions_by_path(realised) == {}
+    assert realised.map is spec.map  # no distribution there: shared, not copied

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 import typing
 from typing import Any, Literal
@@ -39,6 +40,7 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind: (required,
 }
 PARAMETER_STREAM = 0x5CE7A210  # spawn key of the parameters' draws, apart from the war's
 MAX_REJECTIONS = 10_000
+_ATOMIC = (str, int, float, type(None))  # values that hold no distribution
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,20 +218,53 @@ def has_distributions(spec: Any) -> bool:
 def realise(spec: Any, seed: int, deterministic: bool) -> tuple[Any, dict[str, float]]:
     """A copy of `spec` with every distribution replaced by a value drawn from `seed`'s
     parameter stream (expected values if `deterministic`), and the values drawn by key
-    path (dotted, as `--set` takes them). The spec itself is returned when it has none."""
+    path (dotted, as `--set` takes them). The spec itself is returned when it has none.
+
+    Only the tables on the way to a distribution are copied; the rest (most of a map)
+    is shared with `spec`, as all of it is when there is none: a run builds a model in
+    a few milliseconds rather than deep-copying the scenario."""
     from sim.formats.typed_tables import format_path
 
-    if not has_distributions(spec):
-        return spec, {}
-    realised = copy.deepcopy(spec)
     sequence = np.random.SeedSequence(seed, spawn_key=(PARAMETER_STREAM,))
     rng = np.random.default_rng(sequence)
     drawn: dict[str, float] = {}
-    for path, dist, owner, name in list(_distributions(realised, ())):
+
+    def draw(path: tuple, dist: Distribution) -> float | int:
         value = dist.expected() if deterministic else dist.draw(rng)
-        _set(owner, name, value)
         drawn[format_path(path)] = value
-    return realised, drawn
+        return value
+
+    return _drawn(spec, (), draw), drawn
+
+
+def _drawn(value: Any, path: tuple, draw) -> Any:
+    """`value` with each distribution inside replaced by `draw(path, distribution)`, in
+    the order of `_distributions`; a table holding none is returned as it is."""
+    if isinstance(value, _ATOMIC):
+        return value
+    if isinstance(value, Distribution):
+        return draw(path, value)
+    names = _table_fields(type(value))
+    if names:
+        changed = {}
+        for attribute, name in names:
+            item = getattr(value, attribute)
+            new = _drawn(item, (*path, name), draw)
+            if new is not item:
+                changed[attribute] = new
+        if not changed:
+            return value
+        copied = copy.copy(value)
+        for name, new in changed.items():
+            object.__setattr__(copied, name, new)  # a frozen table too: it is our copy
+        return copied
+    if isinstance(value, dict):
+        items = {key: _drawn(item, (*path, key), draw) for key, item in value.items()}
+        return value if all(items[k] is item for k, item in value.items()) else items
+    if isinstance(value, list):
+        items = [_drawn(item, (*path, i), draw) for i, item in enumerate(value)]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
 
 
 def distributions_by_path(spec: Any) -> dict[tuple, Distribution]:
@@ -241,6 +276,14 @@ def distributions_by_path(spec: Any) -> dict[tuple, Distribution]:
 def expected_spec(spec: Any) -> Any:
     """A copy of `spec` with every distribution at its expected value."""
     return realise(spec, 0, True)[0]
+
+
+@functools.cache
+def _table_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, key) of each field of a dataclass (empty for any other type)."""
+    if not dataclasses.is_dataclass(cls):
+        return ()
+    return tuple((f.name, f.metadata.get("toml_name") or f.name) for f in dataclasses.fields(cls))
 
 
 def _distributions(value: Any, path: tuple):
@@ -259,6 +302,8 @@ def _distributions(value: Any, path: tuple):
 
 
 def _inside(item: Any, path: tuple, owner: Any, name: Any):
+    if isinstance(item, _ATOMIC):
+        return
     if isinstance(item, Distribution):
         yield path, item, owner, name
     else:

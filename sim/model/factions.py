@@ -216,6 +216,8 @@ def _command_max_offensives(specs: list[FactionSpec]) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
-def _differs(old: np.ndarray | object, new: object) -> bool:
+def _differs(old: object, new: object) -> bool:
     """Whether a parameter's new value differs from the stored one (NaN equal to NaN)."""
-    return not np.array_equal(old, new, equal_nan=np.asarray(old).dtype.kind == "f")
+    if isinstance(new, np.ndarray):
+        return not np.array_equal(old, new)
+    return not (old == new or (old != old and new != new))

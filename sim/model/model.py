@@ -200,7 +200,7 @@ class FrontlineModel(mesa.Model):
         self.value = self.map.objective_value(self.spec.place_value)
         self.vital = self.map.has_tag("vital")
         self.tally = np.zeros((len(FACTION_SERIES), n_factions))
-        self.series = DailySeries(self.tally.shape)
+        self.series = DailySeries(self.tally.shape, capacity=self.days + 1)
         self.buffers = DayBuffers.allocate(n_factions, n_places, self.map)
         self._supply_stale = True
 
