@@ -222,6 +222,9 @@ def test_run_refuses_an_unknown_output_format_before_running(in_tmp, capsys, no_
         (["--days", "-3"], "must not be negative, got -3"),
         (["--seed", "-1"], "must not be negative, got -1"),
         (["--seed", "one"], "must be a whole number, got 'one'"),
+        (["--seeds", "5-2"], "a range goes up: '5-2'"),
+        (["--seeds", "1,x"], "must be a whole number, got 'x'"),
+        (["--seeds", "1-3", "--seed", "2"], "not allowed with argument"),
     ],
 )
 def test_run_refuses_bad_days_and_seed(capsys, no_model_runs, args, message):
@@ -353,6 +356,22 @@ def test_run_csv_has_dates_when_the_scenario_has_a_start_date(in_tmp, capsys):
     assert frame["date"].iloc[-1] == "2015-10-04"
 
 
+def test_run_seeds_prints_one_line_a_run_each_as_json_of_that_seed(capsys):
+    """Line k of `--seeds` is the `--json --seed k` summary (in one process)."""
+    assert main(["run", str(VALLEY), "--days", "40", "--seeds", "3-5,9"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4
+    for seed, line in zip([3, 4, 5, 9], lines, strict=True):
+        assert json.loads(line) == run_json(capsys, "--days", "40", "--seed", str(seed))
+    assert len({json.dumps(json.loads(line)["metrics"]) for line in lines}) > 1
+
+
+def test_run_seeds_refuses_an_out_file(in_tmp, capsys, no_model_runs):
+    assert main(["run", str(VALLEY), "--seeds", "1-2", "--out", "a.csv"]) == 1
+    assert "--out: one run at a time: not with --seeds" in capsys.readouterr().err
+    assert not (in_tmp / "a.csv").exists()
+
+
 # --- the module entry point ------------------------------------------------------------
 
 
@@ -369,3 +388,16 @@ def test_python_dash_m_sim(in_tmp):
     assert f"{VALLEY}: ok" in done.stdout
     assert "1 of 2 files valid" in done.stdout
     assert "bad.toml: factions.blue.reserve: must be between 0 and 10000000, got -5" in done.stderr
+
+
+def test_python_dash_m_sim_run_prints_everything_before_it_exits(in_tmp):
+    """`run` ends its process without the interpreter's teardown: its output is whole."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(VALLEY), "--days", "30", "--seeds", "1-3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["seed"] for line in done.stdout.splitlines()] == [1, 2, 3]
