@@ -281,3 +281,27 @@ def test_models_are_freed_after_their_runs(valley):
     del model
     gc.collect()
     assert [ref() for ref in gone] == [None] * len(gone)
+
+
+def test_mesa_batch_run_reads_the_daily_series(valley):
+    """`mesa.batch_run` on the model (its DataCollector's `model_vars`, read from the
+    daily series) reports each run's series on the step it names."""
+    import inspect
+
+    from mesa import batch_run
+
+    from sim.model.collector import FACTION_SERIES
+
+    options = {"number_processes": 1, "max_steps": 10, "display_progress": False}
+    parameters: dict = {"scenario": [valley], "days": 10}
+    if "rng" in inspect.signature(batch_run).parameters:  # mesa >= 3.4
+        options["rng"] = [7]
+    else:
+        parameters["seed"] = [7]
+    rows = batch_run(FrontlineModel, parameters, **options)
+    model = FrontlineModel(valley, seed=7, days=10)
+    model.run_model()
+    for row in rows:
+        expected = model.faction_series()[row["Step"]]
+        for i, name in enumerate(FACTION_SERIES):
+            np.testing.assert_array_equal(row[name], expected[i])

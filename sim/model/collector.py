@@ -69,6 +69,27 @@ class FrontlineCollector(mesa.DataCollector):
     def collect(self, model) -> None:
         model.series.append(model.tally)
 
+    @property
+    def model_vars(self) -> dict[str, list[np.ndarray]]:
+        """Mesa's table of the model reporters' values, one per collected day (what
+        `mesa.batch_run` reads): each series' values for every faction, read from the
+        daily series (no copy is kept per day)."""
+        values = self._model.series.view()
+        return {name: list(values[:, i, :]) for i, name in enumerate(FACTION_SERIES)}
+
+    @model_vars.setter
+    def model_vars(self, _: dict) -> None:
+        """Mesa's constructor starts the table empty; the daily series hold it."""
+
+    @property
+    def _collection_steps(self) -> list[int]:
+        """The days collected (mesa >= 3.5's `batch_run` looks a step up in it)."""
+        return list(range(len(self._model.series)))
+
+    @_collection_steps.setter
+    def _collection_steps(self, _: list) -> None:
+        """Mesa's constructor starts it empty; the daily series count the days."""
+
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """One row per (day, faction): the day, the faction's key and every series."""
         model = self._model
