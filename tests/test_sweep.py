@@ -124,6 +124,30 @@ def test_parallel_workers_store_the_same_rows(serial, tmp_path):
     assert_same_results(reference, tmp_path / "parallel")
 
 
+def test_workers_given_batches_of_replicates_store_the_same_rows(serial, tmp_path, monkeypatch):
+    import sim.experiments.sweep as sweeps
+
+    experiment, reference = serial
+    monkeypatch.setattr(sweeps, "BATCHES_PER_WORKER", 1)  # 8 runs, 2 workers: 4 a batch
+    assert [len(b) for b in sweeps.batches(experiment.plan(), 2)] == [4, 4]
+    assert [{t.variant for t in b} for b in sweeps.batches(experiment.plan(), 2)] == [
+        {"base"},
+        {"no_air"},
+    ]
+    sweep(experiment, tmp_path / "batched", workers=2, progress=False)
+    assert_same_results(reference, tmp_path / "batched")
+
+
+def test_a_batch_holds_runs_of_one_setting_only(serial, monkeypatch):
+    import sim.experiments.sweep as sweeps
+
+    experiment, _ = serial
+    monkeypatch.setattr(sweeps, "BATCHES_PER_WORKER", 1)
+    plan = experiment.plan(replicates=5)  # 2 variants x 5 replicates; batches of up to 8
+    assert sweeps.batches(plan, 1) == [tuple(plan[:5]), tuple(plan[5:])]
+    assert [len(b) for b in sweeps.batches(plan, 4)] == [2, 2, 1, 2, 2, 1]
+
+
 @pytest.fixture
 def dask_cluster(tmp_path):
     """A Dask scheduler and two worker processes on 127.0.0.1, each started as on a real

@@ -66,6 +66,17 @@ def test_a_killed_worker_is_replaced_and_its_run_done_again(reference, tmp_path,
     assert_same_results(serial, tmp_path / "out")
 
 
+def test_a_batch_that_kills_its_worker_is_done_again_run_by_run(reference, tmp_path, monkeypatch):
+    experiment, serial = reference
+    marker = tmp_path / "deaths"
+    monkeypatch.setattr(sim.experiments.sweep, "BATCHES_PER_WORKER", 1)  # batches of 4
+    monkeypatch.setattr(sim.experiments.sweep, "run_one", dying_on({"no_air/0/2"}, marker, 2))
+    result = sweep(experiment, tmp_path / "out", workers=2, progress=False)
+    assert marker.read_text() == "no_air/0/2\n" * 2, "the worker should have died twice"
+    assert (result.ran, result.failed) == (8, 0)
+    assert_same_results(serial, tmp_path / "out")
+
+
 def test_a_run_that_always_kills_its_worker_is_stored_as_an_error(reference, tmp_path, monkeypatch):
     experiment, _ = reference
     marker = tmp_path / "deaths"

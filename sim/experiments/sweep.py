@@ -46,6 +46,8 @@ BATCH_RUNS = 200  # runs per stored part, at most
 BATCH_SECONDS = 2.0  # a finished run waits at most about this long before it is written
 HEARTBEAT_SECONDS = 0.25  # how often the executors report while runs are under way
 
+RUNS_PER_BATCH = 8  # runs of one design point handed to a worker at once, at most
+BATCHES_PER_WORKER = 4  # at least, so that the last batches do not leave a worker idle
 SCENARIOS_CACHED = 64  # per worker process: loaded scenarios kept (a design has many)
 CONNECT_SECONDS = 20  # to reach a Dask scheduler before giving up
 
@@ -79,6 +81,46 @@ def run_one(task: RunTask) -> RunOutput:
         series=model.faction_series().astype(np.float32),
         captures=tuple((c.day, c.place, c.previous, c.new) for c in model.captures),
     )
+
+
+def run_batch(tasks: tuple[RunTask, ...]) -> list[RunOutput]:
+    """Do a batch of runs of one design point (replicates) in one worker call: one
+    message each way instead of one per run, the scenario loaded once."""
+    return [run_one(task) for task in tasks]
+
+
+def lost_batch(tasks: tuple[RunTask, ...], exitcode: int | None) -> list[RunOutput]:
+    """The error rows of a batch given up (a batch that kills a worker is split into
+    single runs before it is tried again, so only a run that kills every time is)."""
+    return [lost_run(task, exitcode) for task in tasks]
+
+
+def batches(tasks: list[RunTask], workers: int) -> list[tuple[RunTask, ...]]:
+    """The tasks in order, in batches of consecutive runs of the same scenario, settings
+    and horizon (replicates of a design point), at most RUNS_PER_BATCH each, and small
+    enough that each worker gets several batches."""
+    size = max(1, min(RUNS_PER_BATCH, len(tasks) // (BATCHES_PER_WORKER * workers)))
+    grouped: list[list[RunTask]] = []
+    for task in tasks:
+        last = grouped[-1] if grouped else None
+        if last and len(last) < size and _same_setting(last[0], task):
+            last.append(task)
+        else:
+            grouped.append([task])
+    return [tuple(batch) for batch in grouped]
+
+
+def _same_setting(a: RunTask, b: RunTask) -> bool:
+    return (a.scenario, a.overrides, a.days, a.metrics) == (
+        b.scenario,
+        b.overrides,
+        b.days,
+        b.metrics,
+    )
+
+
+def _singles(tasks: tuple[RunTask, ...]) -> list[tuple[RunTask, ...]]:
+    return [(task,) for task in tasks]
 
 
 def lost_run(task: RunTask, exitcode: int | None) -> RunOutput:
@@ -367,7 +409,9 @@ def _on_processes(tasks: list[RunTask], workers: int) -> Iterator[list[RunOutput
     if len(tasks) <= 1:
         yield from _serially(tasks)
         return
-    yield from WorkerPool(run_one, workers, lost_run).run(tasks, HEARTBEAT_SECONDS)
+    pool = WorkerPool(run_batch, workers, lost_batch, split=_singles)
+    for group in pool.run(batches(tasks, workers), HEARTBEAT_SECONDS):
+        yield [output for outputs in group for output in outputs]
 
 
 def _dask_client(scheduler: str):
@@ -389,25 +433,26 @@ def _on_dask(tasks: list[RunTask], client) -> Iterator[list[RunOutput]]:
     with a bounded number of runs in flight."""
     from distributed import wait
 
-    window = 4 * max(1, len(client.scheduler_info()["workers"]))
-    queue = iter(tasks)
+    n_workers = max(1, len(client.scheduler_info()["workers"]))
+    window = 4 * n_workers
+    queue = iter(batches(tasks, n_workers))
     pending: dict = {}
     while True:
-        for task in itertools.islice(queue, window - len(pending)):
-            pending[client.submit(run_one, task, pure=False)] = task
+        for batch in itertools.islice(queue, window - len(pending)):
+            pending[client.submit(run_batch, batch, pure=False)] = batch
         if not pending:
             return
         try:
             finished = wait(list(pending), HEARTBEAT_SECONDS, return_when="FIRST_COMPLETED").done
         except TimeoutError:
             finished = set()
-        yield [_dask_result(future, pending.pop(future)) for future in finished]
+        yield [output for f in finished for output in _dask_result(f, pending.pop(f))]
 
 
-def _dask_result(future, task: RunTask) -> RunOutput:
-    """A finished Dask run; one Dask gave up on (its workers kept dying) is an error row."""
+def _dask_result(future, batch: tuple[RunTask, ...]) -> list[RunOutput]:
+    """A finished Dask batch; one Dask gave up on (its workers kept dying) is error rows."""
     try:
         return future.result()
     except Exception as error:
-        row = _row_of(task)
-        return RunOutput(row | {"status": "error", "error": f"{type(error).__name__}: {error}"})
+        error_text = f"{type(error).__name__}: {error}"
+        return [RunOutput(_row_of(t) | {"status": "error", "error": error_text}) for t in batch]

@@ -44,10 +44,14 @@ class WorkerPool:
         function: Callable[[Any], Any],
         workers: int,
         lost: Callable[[Any, int | None], Any],
+        split: Callable[[Any], list] | None = None,
     ):
+        """`split(task)`: the smaller tasks a task that killed a worker is tried again
+        as (a batch of runs as single runs, so that only the one that kills is lost)."""
         self.function = function
         self.size = workers
         self.lost = lost
+        self.split = split
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.workers: dict[multiprocessing.connection.Connection, _Worker] = {}
@@ -113,7 +117,8 @@ class WorkerPool:
             if attempts + 1 >= MAX_ATTEMPTS:
                 given_up.append(self.lost(task, worker.process.exitcode))
             else:
-                queue.appendleft((task, attempts + 1))
+                pieces = self.split(task) if self.split else [task]
+                queue.extendleft((piece, attempts + 1) for piece in reversed(pieces))
         worker.connection.close()
         return given_up
 
