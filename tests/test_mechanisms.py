@@ -426,6 +426,25 @@ def test_a_place_to_take_is_attacked_with_its_men_whatever_the_slots():
     assert [(c.place, c.new) for c in ordered.captures] == [("Target", "red")]
 
 
+def test_a_place_to_take_is_attacked_whatever_the_odds():
+    """Against 2,000 defenders red's doctrine (two attack slots, aggression 0.5) wants
+    2 x 2,000 = 4,000 men, more than the 0.5 x 5,000 it risks on one attack, so it does
+    not attack. With a take objective it attacks anyway, with the day's whole offensive
+    budget min(B - D, aggression x B) = 0.5 x (0.5 x 5,000) = 1,250 men."""
+    table = objective_table(days=1)
+    table["factions"]["blue"]["forces"]["Target"] = 2000.0
+    table["factions"]["red"]["forces"]["Hub"] = 1000.0  # no defence need at Hub
+    table["factions"]["red"]["doctrine"].update(aggression=0.5, max_offensives=2)
+    cautious = build(table)
+    cautious.step()
+    red, target = cautious.faction_number("red"), place(cautious, "Target")
+    assert cautious.incoming[red, target] == 0.0
+    table["factions"]["red"]["objectives"] = {"grab": TAKE_TARGET}
+    ordered = build(table)
+    ordered.step()
+    assert ordered.incoming[red, target] == pytest.approx(1250.0)
+
+
 def test_events_give_and_cancel_standing_objectives():
     """An event on day 3 gives red the take objective: nothing moves on days 1-2, 800 men
     leave on day 3. A take objective of the faction's own cancelled by an event on day 1
@@ -497,6 +516,55 @@ def test_a_place_to_hold_gets_its_men_and_keeps_them():
     unheld = build(table)
     unheld.run_model()
     assert unheld.forces[red, keep] == 0.0 and unheld.reserve[red] == 2000.0
+
+
+def outpost_table(hold_men: float | None) -> dict:
+    """Red's 400 at Outpost face 3,000 blue attackers, with manoeuvre on (red withdraws at
+    odds beyond its withdraw_ratio 4, to Depot); unless `hold_men` is None, Outpost is a
+    place to hold with that many men."""
+    table = line_table(
+        places={
+            "Capital": {"controller": "red"},
+            "Depot": {"controller": "red"},
+            "Outpost": {"controller": "red"},
+            "Base": {"controller": "blue"},
+        },
+        roads=[("Capital", "Depot", 20.0), ("Depot", "Outpost", 20.0), ("Outpost", "Base", 20.0)],
+        factions={
+            "red": faction(
+                forces={"Outpost": 400.0, "Depot": 300.0},
+                supply_sources=["Capital"],
+                relations={"blue": "enemy"},
+                doctrine={"withdraw_ratio": 4.0},
+            ),
+            "blue": faction(
+                forces={"Outpost": 3000.0}, supply_sources=["Base"], relations={"red": "enemy"}
+            ),
+        },
+        days=1,
+    )
+    table["manoeuvre"]["enabled"] = True
+    if hold_men is not None:
+        table["factions"]["red"]["objectives"] = {
+            "stand": {"kind": "hold", "place": "Outpost", "men": hold_men}
+        }
+    return table
+
+
+@pytest.mark.parametrize("hold_men", [100.0, 0.0])
+def test_a_force_never_withdraws_from_a_place_it_is_to_hold(hold_men):
+    """At odds of 3,000 to 400 red's garrison gives up Outpost on day 1 (one withdrawal,
+    no combat loss); ordered to hold it, the garrison stays and fights. The documentation
+    says a place to hold is never withdrawn from (odd.md §3.3.4; `withdraw_ratio`: "never
+    from a place it is ordered to hold"), whatever its `men`, whose default is 0."""
+    leaving = build(outpost_table(hold_men=None))
+    leaving.step()
+    red = leaving.faction_number("red")
+    assert leaving.withdrawals[red] == 1 and leaving.ledger.combat_losses[red] == 0.0
+    staying = build(outpost_table(hold_men=hold_men))
+    staying.step()
+    assert staying.withdrawals[red] == 0
+    assert staying.ledger.combat_losses[red] > 0.0
 
 
 # --- event moves ----------------------------------------------------------------------------
