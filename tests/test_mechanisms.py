@@ -171,6 +171,40 @@ def test_control_history_metrics_match_a_hand_computed_capture_log():
     assert {name: values[name] for name in expected} == pytest.approx(expected)
 
 
+def test_control_history_metrics_of_a_real_capture():
+    """In the square-law duel blue (1,000) takes red's Fort (800) once, on the day the
+    model logs: one change of control, that day as the last capture, blue as the captor,
+    red holding Fort until then and blue after, and a front advance of the 10 km road
+    from Camp, 10 x 7 / 200 km a week for blue and as much backwards for red."""
+    table = duel_table(defenders=800.0, attackers=1000.0, days=200)
+    table["metrics"] = {
+        "changes": {"kind": "changes_of_control", "place": "Fort"},
+        "last": {"kind": "last_capture_day", "place": "Fort"},
+        "by_blue": {"kind": "captured_by", "place": "Fort", "faction": "blue"},
+        "held_red": {"kind": "days_held", "place": "Fort", "faction": "red"},
+        "held_blue": {"kind": "days_held", "place": "Fort", "faction": "blue"},
+        "advance_blue": {"kind": "front_advance", "faction": "blue"},
+        "advance_red": {"kind": "front_advance", "faction": "red"},
+    }
+    model = build(table)
+    model.run_model()
+    (capture,) = model.captures
+    day = capture.day
+    assert (capture.place, capture.previous, capture.new) == ("Fort", "red", "blue")
+    values = {name: evaluate(model)[name] for name in table["metrics"]}
+    assert values == pytest.approx(
+        {
+            "changes": 1.0,
+            "last": float(day),
+            "by_blue": 1.0,
+            "held_red": float(day),
+            "held_blue": 200.0 - day,
+            "advance_blue": 10.0 * 7.0 / 200.0,
+            "advance_red": -10.0 * 7.0 / 200.0,
+        }
+    )
+
+
 # --- links: supply, capacity, movement -------------------------------------------------
 
 
@@ -843,3 +877,18 @@ def test_a_force_far_from_supply_fires_less():
         0.5 * unlimited.ledger.combat_losses[blue], rel=1e-9
     )
     assert far.ledger.combat_losses[blue] > 0.0
+
+
+def test_reinforcements_far_from_supply_are_cut_by_the_reach():
+    """The doctrine's reinforcements get the share their reach allows, the rest staying
+    in the reserve: with manoeuvre on and supply_range_km 130, the hold objective's 400
+    men for Keep (130 km from the source) leave as 400 x 130 / (130 + 130) = 200 on day 1,
+    and the reserve keeps 2,000 - 200."""
+    table = hold_table(days=1, supply_range_km=130.0, redeploy=0.0)
+    table["manoeuvre"]["enabled"] = True
+    model = build(table)
+    red, keep = model.faction_number("red"), place(model, "Keep")
+    assert model.supply_factor[red, keep] == pytest.approx(0.5, rel=1e-12)
+    model.step()
+    assert model.incoming[red, keep] == pytest.approx(200.0)
+    assert model.reserve[red] == pytest.approx(1800.0)
