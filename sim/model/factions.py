@@ -141,15 +141,14 @@ class FactionParameters:
                 air_weight[a, world.in_region(region)] *= weight
             for place, weight in spec.air.place_weights.items():
                 air_weight[a, world.index(place)] *= weight
-        groupings = [g for s in specs for g in s.groupings.values()]
+        grouping_limits = [  # a grouping without its own limit takes its faction's
+            s.doctrine.max_offensives if g.max_offensives is None else g.max_offensives
+            for s in specs
+            for g in s.groupings.values()
+        ]
         command_max_offensives = np.array(
-            [s.doctrine.max_offensives for s in specs] + [s.max_offensives for s in groupings],
-            dtype=np.int64,
+            [s.doctrine.max_offensives for s in specs] + grouping_limits, dtype=np.int64
         )
-        for i, grouping in enumerate(groupings):  # a grouping without its own: the faction's
-            if grouping.max_offensives is None:
-                owner = next(s for s in specs if any(g is grouping for g in s.groupings.values()))
-                command_max_offensives[len(specs) + i] = owner.doctrine.max_offensives
         return cls(
             ground=column(lambda s: not s.air_only, np.bool_),
             home_region=column(
