@@ -204,12 +204,12 @@ def most_changes(model: FrontlineModel) -> int:
 
 
 def test_culmination_on_the_teaching_road():
-    """20 seeds each: with the air power, in the median run some middle town changes hands
+    """40 seeds each: with the air power, in the median run some middle town changes hands
     at least three times; without it, Red (the stronger on the ground) takes Westhold in
-    most runs (at least 14 of 20)."""
-    with_air = road_runs({})
+    most runs (at least 28 of 40; measured 33)."""
+    with_air = road_runs({}, seeds=40)
     assert np.median([most_changes(m) for m in with_air]) >= 3
-    without = road_runs({"events": {"air_power_arrives": {"enabled": False}}})
+    without = road_runs({"events": {"air_power_arrives": {"enabled": False}}}, seeds=40)
     westhold = without[0].map.index("Westhold")
     red = without[0].faction_number("red")
-    assert sum(m.controller[westhold] == red for m in without) >= 14
+    assert sum(m.controller[westhold] == red for m in without) >= 28

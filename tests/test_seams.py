@@ -139,6 +139,36 @@ def test_orders_focus_the_air_effort_with_the_scenarios_focus_weight(valley_path
     assert model.params.air_weight[blue].sum() == model.map.size - 1 + 3.0
 
 
+class AirFocused(Faction):
+    """Focus the air effort on the enemy's biggest force (the place named by the test)."""
+
+    target = ""
+
+    def decide(self) -> Orders:
+        return Orders(air_focus=[self.target])
+
+
+def test_a_python_doctrines_air_tasking_holds_from_its_first_day(valley_path):
+    """The tasking a Python doctrine orders is flown the same day (the day's records are
+    bound again after its orders change the parameters; they were a day late)."""
+    overrides = {"factions": {"blue": {"air": {"sorties_per_day": 8.0, "focus_weight": 1e6}}}}
+    scenario = load_scenario(valley_path, overrides)
+    probe = FrontlineModel(scenario, seed=1)
+    blue = probe.faction_number("blue")
+    enemy = probe.forces[~probe.friendly[blue]].sum(axis=0)
+    AirFocused.target = probe.map.names[int(np.argmax(enemy))]
+    model = FrontlineModel(scenario, seed=1, days=1, faction_classes={"blue": AirFocused})
+    model.run_model()
+    log = model.strike_log()
+    by_blue = log[log[:, 1] == blue]
+    at_target = by_blue[:, 3] == model.map.index(AirFocused.target)
+    assert at_target.any(), by_blue
+    # the sorties against the factions standing there all go there (the others' share of
+    # the targeting goes elsewhere)
+    struck = np.isin(by_blue[:, 2], by_blue[at_target, 2])
+    assert by_blue[at_target, 4].sum() >= 0.99 * by_blue[struck, 4].sum(), by_blue
+
+
 def test_interventions_carry_an_idea_through_the_scenario_and_its_events():
     from sim.formats.interventions import remove_militias, scale_sorties
 

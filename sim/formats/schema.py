@@ -223,7 +223,8 @@ class DoctrineSpec:
         "Share of its reserve it sends out each day, at most.", 0.1, unit="per day", min=0, max=1
     )
     aggression: float = key(
-        "Share of the day's committed manpower that may go to offensives (the rest defends).",
+        "Share of the day's budget that may go to offensives (defence comes first; what "
+        "neither uses stays in the reserve).",
         0.5,
         min=0,
         max=1,
@@ -303,23 +304,25 @@ class DoctrineSpec:
         min=0,
     )
     interior_garrison: float = key(
-        "Force it keeps at a place of its own that borders no enemy place (the rest may "
-        "be redeployed).",
+        "Force it keeps at every place of its side against redeployment (a floor: the "
+        "reserve never sends men to reach it; the rest may be redeployed).",
         0.0,
         unit="fighters",
         min=0,
     )
     vital_garrison: float = key(
-        "Force it keeps at each place of its own tagged `vital`, wherever it lies (never "
-        "redeployed away; it never withdraws from a vital place either).",
+        "Force it keeps at each place of its side tagged `vital` against redeployment (a "
+        "floor: the reserve never sends men to reach it); it never withdraws from a vital "
+        "place either.",
         0.0,
         unit="fighters",
         min=0,
     )
     withdraw_ratio: float = key(
-        "A force withdraws to a friendly neighbour when its enemies' Lanchester strength "
-        "(fire x men^2) there exceeds its own side's by this factor (0: never withdraws; "
-        "never from a place it is ordered to hold).",
+        "A force may withdraw (with a daily probability growing with the odds) to the "
+        "nearest supplied place of its side within 300 km when its enemies' Lanchester "
+        "strength (fire x men^2) there exceeds its own side's by this factor (0: never "
+        "withdraws; never from a place it is ordered to hold or a vital one).",
         4.0,
         min=0,
     )
@@ -554,7 +557,7 @@ class CombatSpec:
     )
     min_force: float = key(
         "Forces smaller than this withdraw to the reserve; a place whose defenders fall "
-        "below it is taken.",
+        "below it is taken if a force hostile to its holder is there.",
         1.0,
         unit="fighters",
         min=0.001,
@@ -584,8 +587,9 @@ class MoraleSpec:
         "Baseline morale lost by a faction when it loses a place.", 0.01, min=0, max=1
     )
     rout_desertion: float = key(
-        "Share of a routing force lost to desertion (the rest falls back to the reserve; "
-        "a routing force cut off from supply is lost entirely).",
+        "Share of a routing force lost to desertion (the rest flees along roads to a refuge "
+        "of its side, or with manoeuvre off falls back to the reserve; a routing force cut "
+        "off from supply is lost entirely).",
         0.3,
         min=0,
         max=1,

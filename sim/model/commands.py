@@ -112,8 +112,9 @@ class ObjectiveArrays:
 
 
 def objective_arrays(objectives: list[dict[str, ObjectiveSpec]], world: Map) -> ObjectiveArrays:
-    """The arrays of every faction's current objectives (an objective to take asks for
-    at least one fighter, so that it counts even with `men` 0)."""
+    """The arrays of every faction's current objectives (an objective asks for at least
+    one fighter, so that it counts even with `men` 0: a place to take is attacked, a place
+    to hold is never given up)."""
     shape = (len(objectives), world.size)
     arrays = ObjectiveArrays(np.zeros(shape), np.zeros(shape), np.zeros(shape))
     for f, mine in enumerate(objectives):
@@ -122,6 +123,6 @@ def objective_arrays(objectives: list[dict[str, ObjectiveSpec]], world: Map) -> 
             if objective.kind == "take":
                 arrays.take_men[f, p] = max(arrays.take_men[f, p], objective.men, 1.0)
             else:
-                arrays.hold_men[f, p] = max(arrays.hold_men[f, p], objective.men)
+                arrays.hold_men[f, p] = max(arrays.hold_men[f, p], objective.men, 1.0)
             arrays.objective_value[f, p] += objective.priority
     return arrays

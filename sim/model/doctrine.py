@@ -130,7 +130,7 @@ def attack_size(model, f: int, p: int, defenders: float, enemy_morale=None) -> f
     morale the fog hides)."""
     r = model.records
     assumed = -1.0 if enemy_morale is None else float(enemy_morale)
-    return float(_attack_size(f, p, defenders, r.state, r.world, r.rules, r.books, assumed))
+    return float(_attack_size(f, p, defenders, r.state, r.world, r.rules, assumed))
 
 
 @njit(cache=True)
@@ -151,21 +151,23 @@ def can_attack(f, p, state, world):
 
 
 @njit(cache=True)
-def _attack_size(f, p, defenders, state, world, rules, books, enemy_morale=-1.0):
+def _attack_size(f, p, defenders, state, world, rules, enemy_morale=-1.0):
     """The attacking force sought against `defenders` at p: `attack_ratio` times the
     defenders, in Lanchester terms (times `_quality`: the terrain and the enemy's fire
     per fighter against its own), at least `min_attack`."""
-    quality = _quality(f, p, state.base_morale[f], state, world, rules, books, enemy_morale)
+    quality = _quality(f, p, state.base_morale[f], state, world, rules, enemy_morale)
     return max(rules.attack_ratio[f] * defenders * quality, rules.min_attack[f])
 
 
 @njit(cache=True)
-def _quality(f, p, morale, state, world, rules, books, enemy_morale=-1.0):
+def _quality(f, p, morale, state, world, rules, enemy_morale=-1.0):
     """How many of its fighters faction f needs at p per enemy fighter there for equal
     Lanchester strength: sqrt(enemy fire per fighter / its own), each fire as the day's
-    fighting would have it (terrain, morale, supply, reach, air suppression), its own at
-    `morale`, the enemy's at `enemy_morale` if that is not negative (else its true
-    morale). 1 where no enemy stands (bounded to [1/4, 4])."""
+    fighting would have it (terrain, morale, supply, reach), its own at `morale`, the
+    enemy's at `enemy_morale` if that is not negative (else its true morale). 1 where no
+    enemy stands (bounded to [1/4, 4]). Air suppression is not counted here: the enemy
+    strength the quality multiplies already leaves out the suppressed men
+    (`_enemy_strength`), and counting it twice made attacks under air cover too small."""
     holder = state.controller[p]
     enemy_fire, enemy_men = 0.0, 0.0
     for g in range(state.forces.shape[0]):
@@ -173,7 +175,7 @@ def _quality(f, p, morale, state, world, rules, books, enemy_morale=-1.0):
         if men > 0.0 and world.hostile[f, g]:
             theirs = state.morale[g, p] if enemy_morale < 0.0 else enemy_morale
             fire = fire_per_fighter(g, p, theirs, state.supplied[g, p], holder, world, rules)
-            fire *= state.supply_factor[g, p] * (1.0 - books.day_suppression[g, p])
+            fire *= state.supply_factor[g, p]
             enemy_fire += fire * men
             enemy_men += men
     if enemy_men <= 0.0:
@@ -220,14 +222,14 @@ def _plan_faction(
     for c in range(budget.shape[0]):
         mine = world.command_faction[c] == f and state.reserves[c] >= 1.0
         budget[c] = rules.commit[f] * state.reserves[c] if mine else 0.0
-    _defend(f, orders, enemies, need, unmet, per_command, state, world, rules, books)
+    _defend(f, orders, enemies, need, unmet, per_command, state, world, rules)
     for c in range(budget.shape[0]):
         offence[c] = min(budget[c] - per_command[2, c], rules.aggression[f] * budget[c])
-    _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules, books)
+    _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules)
     for c in range(budget.shape[0]):
         if world.command_faction[c] == f:
             _open_attacks(
-                f, c, orders, enemies, scratch, per_command, day, state, world, rules, books,
+                f, c, orders, enemies, scratch, per_command, day, state, world, rules,
                 deterministic,
             )  # fmt: skip
     if rules.manoeuvre and rules.redeploy[f] > 0.0:
@@ -235,7 +237,7 @@ def _plan_faction(
 
 
 @njit(cache=True)
-def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules, books):
+def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules):
     """Reinforce its side's places under attack or threatened, garrison its front-line
     places and hold its objectives, from each place's commander's budget.
 
@@ -259,7 +261,7 @@ def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules, b
         if short and not world.vital[p] and state.hold_men[f, p] <= 0.0:
             continue
         threat = rules.threat_share[f] * _threat(f, p, enemies, state, world)
-        quality = _quality(f, p, state.base_morale[f], state, world, rules, books)
+        quality = _quality(f, p, state.base_morale[f], state, world, rules)
         wanted = defend_ratio * (enemies[f, p] * quality + threat)
         if garrison > 0.0 and (c == f or militia) and _borders_enemy(p, f, state, world):
             wanted = max(wanted, garrison)
@@ -283,7 +285,7 @@ def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules, b
 
 
 @njit(cache=True)
-def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules, books):
+def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules):
     """Top up attacks under way towards the odds sought (an objective's force at least);
     count each commander's attacks under way.
 
@@ -304,9 +306,7 @@ def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, r
             continue
         if not state.allowed_targets[f, p]:
             continue
-        wanted = max(
-            _attack_size(f, p, enemies[f, p], state, world, rules, books), state.take_men[f, p]
-        )
+        wanted = max(_attack_size(f, p, enemies[f, p], state, world, rules), state.take_men[f, p])
         need[p] = max(0.0, wanted - committed)
         total[command] += need[p]
     for p in range(n_places):
@@ -321,7 +321,7 @@ def _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, r
 
 @njit(cache=True)
 def _open_attacks(
-    f, c, orders, enemies, scratch, per_command, day, state, world, rules, books, deterministic
+    f, c, orders, enemies, scratch, per_command, day, state, world, rules, deterministic
 ):
     """Open commander c's new attacks: its standing objectives first, then up to its free
     slots, picked among the places it may attack by value per fighter needed (with
@@ -343,7 +343,7 @@ def _open_attacks(
         if not can_attack(f, p, state, world) or state.blocked_until[f, p] > day:
             continue
         wanted[p] = max(
-            _attack_size(f, p, enemies[f, p], state, world, rules, books), state.take_men[f, p]
+            _attack_size(f, p, enemies[f, p], state, world, rules), state.take_men[f, p]
         )
         if state.take_men[f, p] > 0.0:  # a standing objective: attacked whatever it needs
             sent = min(wanted[p], max(offence[c], 0.0))

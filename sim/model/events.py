@@ -104,6 +104,9 @@ def _move(model, f: int, move) -> None:
         model.reserves[commands[target]] += men
         return
     p = model.map.index(target)
+    if not model._built:  # a day-0 move sets the starting positions: no road to travel yet
+        _join(model, f, p, men, morale)
+        return
     days = model.travel[f, p] if start is None else _road_days(model, f, start, p)
     send(f, p, men, morale, model.day, days, model.records.state)
 
@@ -115,10 +118,13 @@ def _road_days(model, f: int, start: int, end: int) -> int:
 
 def _add_forces(model, f: int, p: int, manpower: float) -> None:
     """New men of faction f arrive at place p, at the faction's baseline morale."""
-    total = model.forces[f, p] + manpower
-    if total > 0:
-        model.morale[f, p] = (
-            model.forces[f, p] * model.morale[f, p] + manpower * model.base_morale[f]
-        ) / total
-    model.forces[f, p] = total
+    _join(model, f, p, manpower, model.base_morale[f])
     model.ledger.added_by_events[f] += manpower
+
+
+def _join(model, f: int, p: int, men: float, morale: float) -> None:
+    """`men` of faction f at `morale` join its force at place p (morale: the mean by men)."""
+    total = model.forces[f, p] + men
+    if total > 0:
+        model.morale[f, p] = (model.forces[f, p] * model.morale[f, p] + men * morale) / total
+    model.forces[f, p] = total

@@ -338,6 +338,7 @@ class FrontlineModel(mesa.Model):
         if self._python_doctrines:
             begin_day(self.day, seed, self._supply_stale, r.state, r.world, r.rules, r.books)
             self._take_python_decisions()
+            r = self.records  # bound again if an air tasking changed the parameters
             strikes, taken = end_day(
                 self.day, self.deterministic, r.state, r.world, r.rules, r.books
             )

@@ -218,7 +218,7 @@ def forge(page, value: str) -> str:
              vm.$emit('change', value); vm.$emit('input', value); }""",
         value,
     )
-    message = page.locator(".fl-problems", has_text=value)
+    message = page.locator(".fl-problems", has_text=f"{value}: ")  # not "/etc/passwd" for "/etc"
     message.wait_for()
     return message.inner_text().replace(value, "PATH")
 
@@ -227,7 +227,7 @@ def typed(page, value: str) -> str:
     field = page.get_by_label("or open a scenario file")
     field.fill(value)
     field.press("Enter")
-    message = page.locator(".fl-problems", has_text=value)
+    message = page.locator(".fl-problems", has_text=f"{value}: ")  # not "/etc/passwd" for "/etc"
     message.wait_for()
     return message.inner_text().replace(value, "PATH")
 
