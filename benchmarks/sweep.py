@@ -58,9 +58,9 @@ def throughput(replicates: int, workers: int, path: Path, scheduler: str | None 
     `mesa.batch_run` on its scenarios and seeds (or, with `scheduler`, of the sweep on
     that Dask cluster against the same sweep on local workers)."""
     experiment = load_experiment(path)
-    days = experiment.spec.days
-    plan = experiment.plan(replicates)
     scenarios = list(experiment.scenarios.values())
+    days = experiment.spec.days or max(s.spec.run.days for s in scenarios)
+    plan = experiment.plan(replicates)
     seeds = sorted({task.seed for task in plan})[:replicates]
     FrontlineModel(scenarios[0], days=1).run_model()  # compile (or load) the kernels first
     with tempfile.TemporaryDirectory() as directory:
@@ -81,7 +81,7 @@ def throughput(replicates: int, workers: int, path: Path, scheduler: str | None 
         print(f"{'PASS' if ratio >= 0.7 else 'FAIL'}  Dask {ratio:.0%} of local (>= 70 %)")
         return ratio >= 0.7
     options = {"number_processes": workers, "max_steps": days, "display_progress": False}
-    parameters: dict = {"scenario": scenarios, "days": days}
+    parameters: dict = {"scenario": scenarios, "days": experiment.spec.days}  # None: their own
     if "rng" in inspect.signature(batch_run).parameters:  # mesa >= 3.4
         options["rng"] = seeds
     else:
