@@ -287,14 +287,19 @@ def test_models_are_freed_after_their_runs(valley):
     assert [ref() for ref in gone] == [None] * len(gone)
 
 
-def test_mesa_batch_run_reads_the_daily_series(valley):
+def test_mesa_batch_run_reads_the_daily_series(valley, monkeypatch):
     """`mesa.batch_run` on the model (its DataCollector's `model_vars`, read from the
     daily series) reports each run's series on the step it names."""
     import inspect
 
+    import tqdm
     from mesa import batch_run
 
     from sim.model.collector import FACTION_SERIES
+
+    # mesa 3.5's progress bar would leave tqdm's monitor thread running in this process,
+    # where later tests fork sweep workers
+    monkeypatch.setattr(tqdm.tqdm, "monitor_interval", 0)
 
     options = {"number_processes": 1, "max_steps": 10, "display_progress": False}
     parameters: dict = {"scenario": [valley], "days": 10}
