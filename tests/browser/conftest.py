@@ -47,6 +47,18 @@ def _chromium_present():
         pytest.skip(missing)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _kernels_compiled(_chromium_present):
+    """Compile the model's kernels (and write them to their cache) before any server starts:
+    on a fresh checkout the first server would otherwise compile them while a page waits,
+    which on a busy machine takes longer than a page may."""
+    from sim.formats.scenario import load_scenario
+    from sim.model.model import FrontlineModel
+
+    valley = load_scenario(ROOT / "scenarios" / "teaching" / "valley.toml")
+    FrontlineModel(valley, days=2).run_model()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch the system's Chromium, offline."""
