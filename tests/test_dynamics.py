@@ -9,11 +9,11 @@ import itertools
 
 import numpy as np
 import pytest
-from tests.conftest import ROOT, build
 from scipy import stats
 
 from sim.formats.scenario import load_scenario
 from sim.model.model import FrontlineModel
+from tests.conftest import ROOT, build
 
 ROAD = ROOT / "scenarios" / "teaching" / "road.toml"
 MIDDLE_TOWNS = ("Brookfield", "Crossing", "Dunmore", "Midway", "Eastbridge", "Fenwick")

@@ -59,6 +59,16 @@ def _kernels_compiled(_chromium_present):
     FrontlineModel(valley, days=2).run_model()
 
 
+@pytest.fixture(autouse=True)
+def _patient_pages(request):
+    """Pages from pytest-playwright's `page` fixture wait as long as our own pages do
+    (helpers.TIMEOUT), not Playwright's 30 s: a busy machine is slow, not broken."""
+    if "page" in request.fixturenames:
+        from tests.browser.helpers import TIMEOUT
+
+        request.getfixturevalue("page").set_default_timeout(TIMEOUT)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch the system's Chromium, offline."""
