@@ -190,9 +190,10 @@ def test_three_turns_two_teams_and_a_restart(browser, server, artifacts, keep_fo
     # --- the server restarts mid-game ---------------------------------------------------
     server.stop()
     server.start()
+    for page in (umpire, regime, isis):  # each rejoins from a fresh page, as after a reload
+        page.context.close()
+    umpire, regime, isis = (open_page(browser, server) for _ in range(3))
     for page, code in ((umpire, umpire_code), (regime, regime_code), (isis, isis_code)):
-        page.goto(server.url)
-        page.get_by_label("Join code").wait_for(timeout=FIRST_PAGE)
         enter_code(page, code)
         wait_turn(page, 3)
     regime.locator(".fl-game-day", has_text=re.compile("^14$")).wait_for()
