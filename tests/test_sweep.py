@@ -188,7 +188,7 @@ def test_an_unreachable_scheduler_is_reported_before_anything_is_written(
     serial, tmp_path, monkeypatch
 ):
     experiment, _ = serial
-    monkeypatch.setattr("sim.experiments.sweep.CONNECT_SECONDS", 2)
+    monkeypatch.setattr("sim.experiments.workers.CONNECT_SECONDS", 2)
     address = "tcp://127.0.0.1:9"  # the discard port: nobody answers
     with pytest.raises(InputError, match="no Dask scheduler answers") as raised:
         sweep(experiment, tmp_path / "out", scheduler=address, progress=False)

@@ -56,6 +56,7 @@ from sim.experiments.score import (
     record_run,
     score_runs,
 )
+from sim.experiments.workers import dask_client
 from sim.formats.history import History, load_history
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import load_scenario, parse_overrides
@@ -65,7 +66,6 @@ MAX_MOVES = 1000  # kernel moves tried before a proposal is drawn from the prior
 PROPOSAL_STREAM = 0xCA11  # spawn keys: parameter draws, run seeds, posterior resampling
 RUN_STREAM = 0xCA12
 RESAMPLE_STREAM = 0xCA13
-CONNECT_SECONDS = 20  # to reach a Dask scheduler before giving up
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -542,7 +542,7 @@ def _executor(
     """A function from tasks to results, on local processes or a Dask cluster (results in
     any order: the caller sorts them). One pool serves every generation."""
     if scheduler:
-        with _dask_client(scheduler) as client:
+        with dask_client(scheduler) as client:
             yield lambda tasks: _on_dask(client, tasks)
         return
     workers = workers or os.cpu_count() or 1
@@ -560,17 +560,3 @@ def _on_dask(client, tasks: list[SetTask]) -> Iterator[SetResult]:
 
     for future in as_completed(client.map(simulate_set, tasks, pure=False)):
         yield future.result()
-
-
-def _dask_client(scheduler: str):
-    """A client of the Dask scheduler at `scheduler`, or a clear error if there is none."""
-    try:
-        from distributed import Client
-    except ImportError:
-        message = "needs the `distributed` package: pip install 'frontline[cluster]'"
-        raise InputError([Problem(scheduler, "--scheduler", message)]) from None
-    try:
-        return Client(scheduler, timeout=CONNECT_SECONDS)
-    except (OSError, ValueError) as error:
-        message = f"no Dask scheduler answers at this address ({error}); nothing was written"
-        raise InputError([Problem(scheduler, "--scheduler", message)]) from None

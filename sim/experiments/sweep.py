@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from sim.experiments.experiment import Experiment, RunTask
 from sim.experiments.results import ResultStore, StorageError, code_version
-from sim.experiments.workers import MAX_ATTEMPTS, WorkerPool
+from sim.experiments.workers import MAX_ATTEMPTS, WorkerPool, dask_client
 from sim.formats.experiment import MAX_RUNS
 from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import Scenario, load_scenario, parse_overrides
@@ -49,7 +49,6 @@ HEARTBEAT_SECONDS = 0.25  # how often the executors report while runs are under 
 RUNS_PER_BATCH = 8  # runs of one design point handed to a worker at once, at most
 BATCHES_PER_WORKER = 4  # at least, so that the last batches do not leave a worker idle
 SCENARIOS_CACHED = 64  # per worker process: loaded scenarios kept (a design has many)
-CONNECT_SECONDS = 20  # to reach a Dask scheduler before giving up
 
 
 @dataclasses.dataclass
@@ -379,7 +378,7 @@ def _executor(
     is reached before anything is written, so that an unreachable scheduler leaves no
     half-made results directory behind."""
     if scheduler:
-        with _dask_client(scheduler) as client:
+        with dask_client(scheduler) as client:
             yield functools.partial(_on_dask, client=client)
         return
     workers = workers or os.cpu_count() or 1
@@ -412,20 +411,6 @@ def _on_processes(tasks: list[RunTask], workers: int) -> Iterator[list[RunOutput
     pool = WorkerPool(run_batch, workers, lost_batch, split=_singles)
     for group in pool.run(batches(tasks, workers), HEARTBEAT_SECONDS):
         yield [output for outputs in group for output in outputs]
-
-
-def _dask_client(scheduler: str):
-    """A client of the Dask scheduler at `scheduler`, or a clear error if there is none."""
-    try:
-        from distributed import Client
-    except ImportError:
-        message = "needs the `distributed` package: pip install 'frontline[cluster]'"
-        raise InputError([Problem(scheduler, "--scheduler", message)]) from None
-    try:
-        return Client(scheduler, timeout=CONNECT_SECONDS)
-    except (OSError, ValueError) as error:
-        message = f"no Dask scheduler answers at this address ({error}); nothing was written"
-        raise InputError([Problem(scheduler, "--scheduler", message)]) from None
 
 
 def _on_dask(tasks: list[RunTask], client) -> Iterator[list[RunOutput]]:

@@ -29,6 +29,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sim.formats.problems import InputError, Problem
+
 MAX_ATTEMPTS = 3  # workers a task may take down with it before it is given up
 QUEUED_PER_WORKER = 2  # tasks sent to a worker ahead, so it never waits for the next
 STOP_SECONDS = 5.0  # a worker asked to stop is killed after this
@@ -185,3 +187,20 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(_PARENT_CHECK_SECONDS)
     os._exit(1)
+
+
+CONNECT_SECONDS = 20  # to reach a Dask scheduler before giving up
+
+
+def dask_client(scheduler: str):
+    """A client of the Dask scheduler at `scheduler`, or a clear error if there is none."""
+    try:
+        from distributed import Client
+    except ImportError:
+        message = "needs the `distributed` package: pip install 'frontline[cluster]'"
+        raise InputError([Problem(scheduler, "--scheduler", message)]) from None
+    try:
+        return Client(scheduler, timeout=CONNECT_SECONDS)
+    except (OSError, ValueError) as error:
+        message = f"no Dask scheduler answers at this address ({error}); nothing was written"
+        raise InputError([Problem(scheduler, "--scheduler", message)]) from None
