@@ -155,6 +155,8 @@ def _attack_size(f, p, defenders, state, world, rules, enemy_morale=-1.0):
     """The attacking force sought against `defenders` at p: `attack_ratio` times the
     defenders, in Lanchester terms (times `_quality`: the terrain and the enemy's fire
     per fighter against its own), at least `min_attack`."""
+    if defenders <= 0.0:  # nothing to multiply the quality by: skip reckoning it
+        return max(0.0, rules.min_attack[f])
     quality = _quality(f, p, state.base_morale[f], state, world, rules, enemy_morale)
     return max(rules.attack_ratio[f] * defenders * quality, rules.min_attack[f])
 
@@ -199,7 +201,7 @@ def plan_orders(day, state, world, rules, books, deterministic):
     n_commands = state.reserves.shape[0]
     orders = np.zeros((n_commands, n_places))
     enemies = _enemy_strength(state.forces, books.day_suppression, world.hostile)
-    scratch = np.zeros((4, n_places))  # need, unmet, score, wanted
+    scratch = np.zeros((5, n_places))  # need, unmet, score, wanted, keep
     per_command = np.zeros((4, n_commands))  # budget, offence, total, ongoing
     for f in range(n_factions):
         if rules.ground[f]:
@@ -215,10 +217,11 @@ def _plan_faction(
     f, orders, enemies, scratch, per_command, day, state, world, rules, books, deterministic
 ):
     """Faction f's plan: defence, attacks under way, new attacks, then redeployment."""
-    need, unmet = scratch[0], scratch[1]
+    need, unmet, keep = scratch[0], scratch[1], scratch[4]
     budget, offence = per_command[0], per_command[1]
     need[:] = 0.0
     unmet[:] = 0.0
+    keep[:] = -1.0  # not reckoned yet (see `_surplus`)
     for c in range(budget.shape[0]):
         mine = world.command_faction[c] == f and state.reserves[c] >= 1.0
         budget[c] = rules.commit[f] * state.reserves[c] if mine else 0.0
@@ -233,7 +236,7 @@ def _plan_faction(
                 deterministic,
             )  # fmt: skip
     if rules.manoeuvre and rules.redeploy[f] > 0.0:
-        _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic)
+        _redeploy(f, unmet, enemies, keep, day, state, world, rules, books, deterministic)
 
 
 @njit(cache=True)
@@ -261,8 +264,10 @@ def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules):
         if short and not world.vital[p] and state.hold_men[f, p] <= 0.0:
             continue
         threat = rules.threat_share[f] * _threat(f, p, enemies, state, world)
-        quality = _quality(f, p, state.base_morale[f], state, world, rules)
-        wanted = defend_ratio * (enemies[f, p] * quality + threat)
+        wanted = defend_ratio * threat
+        if enemies[f, p] > 0.0:  # under attack (the quality is reckoned only then)
+            quality = _quality(f, p, state.base_morale[f], state, world, rules)
+            wanted = defend_ratio * (enemies[f, p] * quality + threat)
         if garrison > 0.0 and (c == f or militia) and _borders_enemy(p, f, state, world):
             wanted = max(wanted, garrison)
         wanted = max(wanted, state.hold_men[f, p])
@@ -326,7 +331,7 @@ def _open_attacks(
     """Open commander c's new attacks: its standing objectives first, then up to its free
     slots, picked among the places it may attack by value per fighter needed (with
     chance: see `_choose`)."""
-    unmet, score, wanted = scratch[1], scratch[2], scratch[3]
+    unmet, score, wanted, keep = scratch[1], scratch[2], scratch[3], scratch[4]
     offence, ongoing = per_command[1], per_command[3]
     n_places = state.forces.shape[1]
     ordered = state.under_orders[f]
@@ -340,7 +345,7 @@ def _open_attacks(
             continue
         if state.forces[f, p] + state.incoming[f, p] + orders[c, p] > 0.0:
             continue
-        if not can_attack(f, p, state, world) or state.blocked_until[f, p] > day:
+        if state.blocked_until[f, p] > day or not can_attack(f, p, state, world):
             continue
         wanted[p] = max(
             _attack_size(f, p, enemies[f, p], state, world, rules), state.take_men[f, p]
@@ -350,7 +355,9 @@ def _open_attacks(
             orders[c, p] += sent
             offence[c] -= sent
             unmet[p] += wanted[p] - sent
-        elif wanted[p] <= willing + _local_surplus(f, c, p, enemies, state, world, rules):
+        elif wanted[p] <= willing or wanted[p] <= willing + _local_surplus(
+            f, c, p, enemies, keep, state, world, rules
+        ):
             score[p] = (world.value[p] + state.objective_value[f, p]) / wanted[p]
     for _ in range(max(slots, 0)):
         if offence[c] < 1.0 and not rules.manoeuvre:
@@ -393,7 +400,7 @@ REDEPLOY_PLACES = 8  # places a faction redeploys to in a day, the neediest firs
 
 
 @njit(cache=True)
-def _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic):
+def _redeploy(f, unmet, enemies, keep, day, state, world, rules, books, deterministic):
     """Fill what the reserves could not from places nearby: for each of the neediest
     places, the nearest places of the same commander that are not fighting send up to
     `redeploy` of their surplus (`_surplus`) a day, by road."""
@@ -413,7 +420,7 @@ def _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic)
             q = found[i]
             if state.commander[f, q] != command or not world.faction_area[f, q]:
                 continue
-            surplus = _surplus(f, q, enemies, state, world, rules)
+            surplus = _surplus(f, q, enemies, keep, state, world, rules)
             available = rules.redeploy[f] * (surplus + given[q]) - given[q]
             if available < 1.0:
                 continue
@@ -432,28 +439,38 @@ def _redeploy(f, unmet, enemies, day, state, world, rules, books, deterministic)
 
 
 @njit(cache=True)
-def _surplus(f, q, enemies, state, world, rules):
+def _surplus(f, q, enemies, keep, state, world, rules):
     """The men of faction f at its side's place q that may leave it: none while it is
     fighting there; else beyond what q itself needs (its garrison — at a front line
     `garrison`, at a vital place `vital_garrison` too, elsewhere `interior_garrison` —,
-    a place to hold, and `defend_ratio` x the threat from enemy neighbours)."""
+    a place to hold, and `defend_ratio` x the threat from enemy neighbours).
+
+    What q needs does not change while f plans its day: it is reckoned once, into
+    `keep[q]` (negative: not yet)."""
     if state.engaged[f, q] or enemies[f, q] > 0.0:
         return 0.0
     c = state.controller[q]
     if c < 0 or not world.friendly[f, c]:
         return 0.0
+    if keep[q] < 0.0:
+        keep[q] = _garrison_needed(f, q, enemies, state, world, rules)
+    return max(0.0, state.forces[f, q] - keep[q])
+
+
+@njit(cache=True)
+def _garrison_needed(f, q, enemies, state, world, rules):
+    """The men faction f keeps at its side's quiet place q (see `_surplus`)."""
     keep = max(rules.interior_garrison[f], state.hold_men[f, q])
     if world.vital[q]:
         keep = max(keep, rules.garrison[f], rules.vital_garrison[f])
     elif _borders_enemy(q, f, state, world):
         keep = max(keep, rules.garrison[f])
     threat = rules.threat_share[f] * _threat(f, q, enemies, state, world)
-    keep = max(keep, rules.defend_ratio[f] * threat)
-    return max(0.0, state.forces[f, q] - keep)
+    return max(keep, rules.defend_ratio[f] * threat)
 
 
 @njit(cache=True)
-def _local_surplus(f, c, p, enemies, state, world, rules):
+def _local_surplus(f, c, p, enemies, keep, state, world, rules):
     """The surplus (`_surplus`) of commander c's places next to place p: what it could
     add to an attack on p from the front line there, with manoeuvre."""
     if not rules.manoeuvre or rules.redeploy[f] <= 0.0:
@@ -462,7 +479,7 @@ def _local_surplus(f, c, p, enemies, state, world, rules):
     for k in range(world.neighbours_start[p], world.neighbours_start[p + 1]):
         q = world.neighbours[k]
         if state.commander[f, q] == c and state.forces[f, q] > 0.0:
-            total += _surplus(f, q, enemies, state, world, rules)
+            total += _surplus(f, q, enemies, keep, state, world, rules)
     return total
 
 

@@ -65,6 +65,8 @@ def withdraw_hopeless(day, state, world, rules, books, deterministic):
         return
     leaving = np.zeros((n_factions, n_places), dtype=np.bool_)
     for p in range(n_places):
+        if _factions_present(forces, p) < 2:
+            continue  # no enemy to withdraw from
         holder = state.controller[p]
         for f in range(n_factions):
             if forces[f, p] <= 0.0 or rules.withdraw_ratio[f] <= 0.0:
@@ -92,6 +94,16 @@ def withdraw_hopeless(day, state, world, rules, books, deterministic):
         for f in range(n_factions):
             if leaving[f, p]:
                 _fall_back(f, p, day, state, world, rules, books, deterministic)
+
+
+@njit(cache=True, inline="always")
+def _factions_present(forces, p):
+    """How many factions have men at place p."""
+    n = 0
+    for f in range(forces.shape[0]):
+        if forces[f, p] > 0.0:
+            n += 1
+    return n
 
 
 @njit(cache=True, inline="always")
