@@ -45,7 +45,7 @@ def build_model(task: RunTask) -> FrontlineModel:
 def check_against(task: RunTask, row: pd.Series) -> str:
     """Run the replay to its end and compare its metrics with the stored row."""
     model = build_model(task)
-    model.run_model()
+    model.run_to_horizon()
     values = metrics.evaluate(model)
     stored = {c.removeprefix("metric."): row[c] for c in row.index if c.startswith("metric.")}
     differ = [name for name, value in stored.items() if not _same(value, values.get(name))]

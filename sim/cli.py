@@ -329,11 +329,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.seeds is not None:
         for seed in args.seeds:  # one process, the scenario loaded and kernels loaded once
             model = FrontlineModel(scenario, seed=seed)
-            model.run_model()
+            model.run_to_horizon()
             print(json.dumps(_finite(summary(model)), allow_nan=False))
         return 0
     model = FrontlineModel(scenario)
-    model.run_model()
+    model.run_to_horizon()
     result = summary(model)
     if args.out is not None:
         _write_atomically(timeseries(model), args.out)

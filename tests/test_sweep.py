@@ -282,14 +282,14 @@ def test_a_failing_run_is_recorded_and_the_others_complete(serial, tmp_path, mon
 
     experiment, _ = serial
     bad_seed = run_seed(42, 0, 0, 1)
-    real_step = FrontlineModel.step
+    real_run = FrontlineModel.run_to_horizon
 
-    def step(self):
-        if self.seed == bad_seed and self.day == 5:
+    def run_to_horizon(self):
+        if self.seed == bad_seed:
             raise ZeroDivisionError("boom on day 5")
-        real_step(self)
+        real_run(self)
 
-    monkeypatch.setattr(FrontlineModel, "step", step)
+    monkeypatch.setattr(FrontlineModel, "run_to_horizon", run_to_horizon)
     result = sweep(experiment, tmp_path / "failing", workers=1, progress=False)
     runs, _, _ = rows(tmp_path / "failing")
     assert result.failed == 1

@@ -66,7 +66,7 @@ def run_one(task: RunTask) -> RunOutput:
     row = _row_of(task)
     try:
         model = FrontlineModel(_scenario(task), seed=task.seed, days=task.days)
-        model.run_model()
+        model.run_to_horizon()
         values = metrics.evaluate(model)
     except Exception as error:
         row |= {"status": "error", "error": "".join(traceback.format_exception_only(error))}

@@ -38,6 +38,14 @@ class DailySeries:
         self._rows[self._length] = row
         self._length += 1
 
+    def storage(self, length: int) -> np.ndarray:
+        """The storage, grown to hold `length` rows, for a compiled loop to write rows
+        in place; the rows up to `length` count as appended."""
+        while len(self._rows) < length:
+            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+        self._length = max(self._length, length)
+        return self._rows
+
     def truncate(self, length: int) -> None:
         """Forget the rows from `length` on."""
         self._length = min(self._length, length)

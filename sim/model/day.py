@@ -36,6 +36,42 @@ def advance_day(day, seed, deterministic, refresh_supply, state, world, rules, b
 
 
 @njit(cache=True)
+def advance_days(first, seeds, deterministic, stale, state, world, rules, books, series, logs):
+    """Advance the records by one day per seed from day `first`, as `advance_day` would
+    day by day (the days between two events: the model applies events in Python).
+
+    Each day's tally goes to `series[day]`; its captures (day, place, previous holder,
+    new) and strikes (day, air faction, target faction, place, sorties, casualties) are
+    appended to `logs`, a pair of row logs whose storage doubles when full (`log_rows`).
+    Return (whether supply is stale after the last day, the logs)."""
+    captures, n_captures, strikes, n_strikes = logs
+    for i in range(seeds.shape[0]):
+        day = first + i
+        struck, taken = advance_day(day, seeds[i], deterministic, stale, state, world, rules, books)
+        series[day] = books.tally
+        captures = log_rows(captures, n_captures, day, books.day_captures[:taken])
+        n_captures += taken
+        strikes = log_rows(strikes, n_strikes, day, books.day_strike_log[:struck])
+        n_strikes += struck
+        stale = taken > 0
+    return stale, (captures, n_captures, strikes, n_strikes)
+
+
+@njit(cache=True)
+def log_rows(log, n, day, rows):
+    """Append `rows`, each headed by `day`, to the first `n` rows of `log`; return the
+    log (a new one, twice as large or more, if it was full)."""
+    if n + rows.shape[0] > log.shape[0]:
+        grown = np.zeros((max(2 * log.shape[0], n + rows.shape[0]), log.shape[1]), log.dtype)
+        grown[:n] = log[:n]
+        log = grown
+    for k in range(rows.shape[0]):
+        log[n + k, 0] = day
+        log[n + k, 1:] = rows[k]
+    return log
+
+
+@njit(cache=True)
 def begin_day(day, seed, refresh_supply, state, world, rules, books):
     """Seed the day's draws; forces due today arrive; supply is recomputed if control
     or relations changed, and every force's supply factor (reach, link capacity)."""

@@ -12,6 +12,7 @@ reserves (`moves`: a transfer that travels by road, not new men).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -41,6 +42,10 @@ class EventQueue:
             if spec.enabled
         ]
         self._pending = deque(sorted(scheduled, key=lambda e: e.day))
+
+    def next_day(self) -> int | float:
+        """The day of the next event (infinity when none is left)."""
+        return self._pending[0].day if self._pending else math.inf
 
     def pop_due(self, day: int) -> list[ScheduledEvent]:
         """Remove and return the events due on or before `day`."""

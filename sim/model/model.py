@@ -34,7 +34,7 @@ from sim.formats.scenario import Scenario
 from sim.formats.uncertainty import realise
 from sim.model import commands, draws, logistics, records
 from sim.model.collector import FACTION_SERIES, DailySeries, FrontlineCollector
-from sim.model.day import advance_day, begin_day, end_day, tally_day
+from sim.model.day import advance_day, advance_days, begin_day, end_day, tally_day
 from sim.model.doctrine import apply_orders, release_orders
 from sim.model.events import EventQueue, apply_event
 from sim.model.factions import Faction, FactionParameters
@@ -350,11 +350,52 @@ class FrontlineModel(mesa.Model):
         self._supply_stale = False
         if strikes:
             self._strike_chunks.append((self.day, self.buffers.day_strike_log[:strikes].copy()))
-        if taken:
-            self._record_captures(self.buffers.day_captures[:taken])
+        for place, previous, new in self.buffers.day_captures[:taken]:
+            self._record_capture(self.day, place, previous, new)
+        self._supply_stale |= taken > 0
         self.datacollector.collect(self)
         if self.day >= self.days:
             self.running = False
+
+    def run_to_horizon(self) -> None:
+        """Run to the horizon (`days`) as fast as the model can: the days between two
+        events in one compiled call each (`sim.model.day.advance_days`), with the same
+        results, to the bit, as `run_model` stepping day by day (the same seeds, drawn
+        in the same order). For runs whose results are read rather than watched
+        (sweeps, `frontline run`): mesa's own count of steps (`steps`, and `time` on
+        mesa >= 3.5) leaves out the days run this way. A model with a Python doctrine
+        is stepped, as it decides in Python every day."""
+        if self._python_doctrines:
+            self.run_model()
+            return
+        logs = (np.zeros((64, 4), np.int64), 0, np.zeros((256, 6)), 0)
+        while self.day < self.days:
+            first = self.day = self.day + 1
+            for event in self._events.pop_due(first):
+                apply_event(self, event)
+            last = min(self.days, self._events.next_day() - 1)
+            raw = self.rng.bit_generator.random_raw(last - first + 1)
+            seeds = (raw % draws.SEED_BOUND).astype(np.int64)
+            r, seen = self.records, logs
+            self._supply_stale, logs = advance_days(
+                first, seeds, self.deterministic, self._supply_stale,
+                r.state, r.world, r.rules, r.books, self.series.storage(last + 1), logs,
+            )  # fmt: skip
+            self.day = last
+            self._record_logs(logs, seen)
+        self.running = False
+
+    def _record_logs(self, logs: tuple, seen: tuple) -> None:
+        """Record the captures and strikes the compiled days logged after `seen`."""
+        captures, n_captures, strikes, n_strikes = logs
+        for day, place, previous, new in captures[seen[1] : n_captures]:
+            self._record_capture(int(day), place, previous, new)
+        rows = strikes[seen[3] : n_strikes]
+        if not len(rows):
+            return
+        days, starts = np.unique(rows[:, 0], return_index=True)
+        for day, chunk in zip(days, np.split(rows[:, 1:], starts[1:]), strict=True):
+            self._strike_chunks.append((int(day), chunk.copy()))
 
     def _take_python_decisions(self) -> None:
         """Let each faction with a Python doctrine decide today (None: the compiled
@@ -366,26 +407,19 @@ class FrontlineModel(mesa.Model):
             else:
                 apply_orders(self, faction.index, orders)
 
-    def _record_captures(self, captures: np.ndarray) -> None:
-        """Log the day's captures."""
-        self._supply_stale = True
-        for place, previous, new in captures:
-            capture = Capture(
-                day=self.day,
-                place=self.map.names[place],
-                previous=self.factions[previous].key if previous >= 0 else None,
-                new=self.factions[new].key,
-            )
-            self.captures.append(capture)
-            self.datacollector.add_table_row(
-                "captures",
-                {
-                    "day": capture.day,
-                    "place": capture.place,
-                    "from": capture.previous,
-                    "to": capture.new,
-                },
-            )
+    def _record_capture(self, day: int, place: int, previous: int, new: int) -> None:
+        """Log a place changing hands (faction and place numbers)."""
+        capture = Capture(
+            day=day,
+            place=self.map.names[place],
+            previous=self.factions[previous].key if previous >= 0 else None,
+            new=self.factions[new].key,
+        )
+        self.captures.append(capture)
+        self.datacollector.add_table_row(
+            "captures",
+            {"day": day, "place": capture.place, "from": capture.previous, "to": capture.new},
+        )
 
     def _tally_day_zero(self) -> None:
         """Collect the initial state, as the data of day 0."""
