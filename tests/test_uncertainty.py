@@ -172,3 +172,23 @@ def test_realising_copies_only_what_it_draws_and_leaves_the_scenario_intact(dete
         assert value == expected
     assert spec == before and distributions_by_path(realised) == {}
     assert realised.map is spec.map  # no distribution there: shared, not copied
+
+
+def test_where_the_distributions_are_is_remembered_per_spec_and_forgotten_with_it():
+    """`realise` works out once per spec object where its distributions are (a sweep
+    realises one scenario thousands of times): a second spec gets its own, and a spec
+    that is freed takes its entry with it."""
+    import gc
+
+    from sim.formats import uncertainty
+
+    uncertain = load_scenario(ROOT / "scenarios" / "syria" / "base_2015.toml").spec
+    certain = load_scenario(VALLEY).spec
+    assert uncertainty.realise(certain, 1, False) == (certain, {})
+    first = uncertainty.realise(uncertain, 3, False)
+    assert uncertainty.realise(uncertain, 3, False) == first  # remembered: the same draws
+    assert uncertainty.realise(certain, 1, False) == (certain, {})
+    remembered = len(uncertainty._SKELETONS)
+    del uncertain, first
+    gc.collect()
+    assert len(uncertainty._SKELETONS) == remembered - 1

@@ -27,6 +27,7 @@ import dataclasses
 import functools
 import math
 import typing
+import weakref
 from typing import Any, Literal
 
 import numpy as np
@@ -234,37 +235,66 @@ def realise(spec: Any, seed: int, deterministic: bool) -> tuple[Any, dict[str, f
         drawn[format_path(path)] = value
         return value
 
-    return _drawn(spec, (), draw), drawn
+    skeleton = _skeleton_of(spec)
+    return (spec if skeleton is None else _drawn(spec, skeleton, (), draw)), drawn
 
 
-def _drawn(value: Any, path: tuple, draw) -> Any:
+def _drawn(value: Any, skeleton: Any, path: tuple, draw) -> Any:
     """`value` with each distribution inside replaced by `draw(path, distribution)`, in
-    the order of `_distributions`; a table holding none is returned as it is."""
-    if isinstance(value, _ATOMIC):
-        return value
-    if isinstance(value, Distribution):
+    the order of `_distributions`, following `value`'s skeleton (`_skeleton`): only the
+    tables on the way to a distribution are copied, and only those are visited."""
+    if skeleton is _HERE:
         return draw(path, value)
+    if isinstance(value, dict | list):
+        copied = dict(value) if isinstance(value, dict) else list(value)
+        for key, name, inner in skeleton:
+            copied[key] = _drawn(value[key], inner, (*path, name), draw)
+        return copied
+    copied = copy.copy(value)
+    for attribute, name, inner in skeleton:
+        new = _drawn(getattr(value, attribute), inner, (*path, name), draw)
+        object.__setattr__(copied, attribute, new)  # a frozen table too: it is our copy
+    return copied
+
+
+_HERE = "distribution"  # the skeleton of a distribution itself
+_SKELETONS: dict[int, Any] = {}  # by id of a live spec (removed when the spec is freed)
+
+
+def _skeleton_of(spec: Any) -> Any:
+    """`spec`'s skeleton, worked out once per spec object: a sweep's worker realises
+    the same scenario thousands of times, and a 235-place map has thousands of values
+    that hold no distribution."""
+    key = id(spec)
+    if key not in _SKELETONS:
+        skeleton = _skeleton(spec)
+        try:
+            weakref.finalize(spec, _SKELETONS.pop, key, None)
+        except TypeError:  # a spec that cannot be watched is not remembered
+            return skeleton
+        _SKELETONS[key] = skeleton
+    return _SKELETONS[key]
+
+
+def _skeleton(value: Any) -> Any:
+    """Where the distributions inside `value` are: None for nowhere, `_HERE` for a
+    distribution itself, else (key or attribute, key-path name, inner skeleton) for
+    each part holding one, in the order `_distributions` visits them."""
+    if isinstance(value, _ATOMIC):
+        return None
+    if isinstance(value, Distribution):
+        return _HERE
     names = _table_fields(type(value))
     if names:
-        changed = {}
-        for attribute, name in names:
-            item = getattr(value, attribute)
-            new = _drawn(item, (*path, name), draw)
-            if new is not item:
-                changed[attribute] = new
-        if not changed:
-            return value
-        copied = copy.copy(value)
-        for name, new in changed.items():
-            object.__setattr__(copied, name, new)  # a frozen table too: it is our copy
-        return copied
-    if isinstance(value, dict):
-        items = {key: _drawn(item, (*path, key), draw) for key, item in value.items()}
-        return value if all(items[k] is item for k, item in value.items()) else items
-    if isinstance(value, list):
-        items = [_drawn(item, (*path, i), draw) for i, item in enumerate(value)]
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    return value
+        parts = [(attribute, name, getattr(value, attribute)) for attribute, name in names]
+    elif isinstance(value, dict):
+        parts = [(key, key, item) for key, item in value.items()]
+    elif isinstance(value, list):
+        parts = [(i, i, item) for i, item in enumerate(value)]
+    else:
+        return None
+    inner = [(key, name, _skeleton(item)) for key, name, item in parts]
+    return tuple(part for part in inner if part[2] is not None) or None
 
 
 def distributions_by_path(spec: Any) -> dict[tuple, Distribution]:
