@@ -141,7 +141,7 @@ class FrontlineModel(mesa.Model):
         self._events = EventQueue(self.spec.events, self.start_date)
         self.event_log: list[tuple[int, str]] = []
         self.captures: list[Capture] = []
-        self._strike_chunks: list[tuple[int, np.ndarray]] = []
+        self._strike_chunks: list[np.ndarray] = []  # rows of strike_log(), in day order
         self.ledger.initial = self.manpower()
         self._built = False  # events before day 1 change the specs; arrays are built after
         for event in self._events.pop_due(0):
@@ -349,7 +349,8 @@ class FrontlineModel(mesa.Model):
             )  # fmt: skip
         self._supply_stale = False
         if strikes:
-            self._strike_chunks.append((self.day, self.buffers.day_strike_log[:strikes].copy()))
+            rows = self.buffers.day_strike_log[:strikes]
+            self._strike_chunks.append(np.column_stack([np.full(strikes, self.day), rows]))
         for place, previous, new in self.buffers.day_captures[:taken]:
             self._record_capture(self.day, place, previous, new)
         self._supply_stale |= taken > 0
@@ -390,12 +391,8 @@ class FrontlineModel(mesa.Model):
         captures, n_captures, strikes, n_strikes = logs
         for day, place, previous, new in captures[seen[1] : n_captures]:
             self._record_capture(int(day), place, previous, new)
-        rows = strikes[seen[3] : n_strikes]
-        if not len(rows):
-            return
-        days, starts = np.unique(rows[:, 0], return_index=True)
-        for day, chunk in zip(days, np.split(rows[:, 1:], starts[1:]), strict=True):
-            self._strike_chunks.append((int(day), chunk.copy()))
+        if n_strikes > seen[3]:
+            self._strike_chunks.append(strikes[seen[3] : n_strikes].copy())
 
     def _take_python_decisions(self) -> None:
         """Let each faction with a Python doctrine decide today (None: the compiled
@@ -437,18 +434,14 @@ class FrontlineModel(mesa.Model):
         casualties (faction and place numbers)."""
         if not self._strike_chunks:
             return np.empty((0, 6))
-        days = [day for day, rows in self._strike_chunks for _ in range(len(rows))]
-        rows = np.concatenate([rows for _, rows in self._strike_chunks])
-        return np.column_stack([days, rows])
+        return np.concatenate(self._strike_chunks)
 
     def strikes_on(self, day: int) -> np.ndarray:
         """(n, 5) the strikes of one day: air faction, target faction, place, sorties,
         casualties."""
-        for logged, rows in reversed(self._strike_chunks):
-            if logged == day:
-                return rows
-            if logged < day:
-                break
+        for rows in reversed(self._strike_chunks):
+            if rows[0, 0] <= day:
+                return rows[rows[:, 0] == day, 1:]
         return np.empty((0, 5))
 
     def faction_series(self) -> np.ndarray:
