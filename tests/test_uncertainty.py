@@ -179,6 +179,7 @@ def test_where_the_distributions_are_is_remembered_per_spec_and_forgotten_with_i
     realises one scenario thousands of times): a second spec gets its own, and a spec
     that is freed takes its entry with it."""
     import gc
+    import weakref
 
     from sim.formats import uncertainty
 
@@ -188,7 +189,8 @@ def test_where_the_distributions_are_is_remembered_per_spec_and_forgotten_with_i
     first = uncertainty.realise(uncertain, 3, False)
     assert uncertainty.realise(uncertain, 3, False) == first  # remembered: the same draws
     assert uncertainty.realise(certain, 1, False) == (certain, {})
-    remembered = len(uncertainty._SKELETONS)
+    key, alive = id(uncertain), weakref.ref(uncertain)
+    assert key in uncertainty._SKELETONS
     del uncertain, first
     gc.collect()
-    assert len(uncertainty._SKELETONS) == remembered - 1
+    assert alive() is None and key not in uncertainty._SKELETONS
