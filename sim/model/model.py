@@ -349,11 +349,13 @@ class FrontlineModel(mesa.Model):
             )  # fmt: skip
         self._supply_stale = False
         if strikes:
-            rows = self.buffers.day_strike_log[:strikes]
-            self._strike_chunks.append(np.column_stack([np.full(strikes, self.day), rows]))
-        for place, previous, new in self.buffers.day_captures[:taken]:
-            self._record_capture(self.day, place, previous, new)
-        self._supply_stale |= taken > 0
+            rows = np.empty((strikes, 6))
+            rows[:, 0], rows[:, 1:] = self.day, self.buffers.day_strike_log[:strikes]
+            self._strike_chunks.append(rows)
+        if taken:
+            for place, previous, new in self.buffers.day_captures[:taken]:
+                self._record_capture(self.day, place, previous, new)
+            self._supply_stale = True
         self.datacollector.collect(self)
         if self.day >= self.days:
             self.running = False
