@@ -213,3 +213,39 @@ def test_culmination_on_the_teaching_road():
     westhold = without[0].map.index("Westhold")
     red = without[0].faction_number("red")
     assert sum(m.controller[westhold] == red for m in without) >= 28
+
+
+def test_a_withdrawing_garrison_turns_its_men_on_the_road_to_the_refuge():
+    """100 of red's men are on the road to Outpost when its garrison gives up: they go
+    to Depot with the garrison (360 after the 10 % lost) instead of arriving at Outpost,
+    in blue's hands by then, as attackers."""
+    model = build(withdrawal_table(), seed=1, days=1)
+    red = model.faction_number("red")
+    outpost, depot = model.map.index("Outpost"), model.map.index("Depot")
+    slot = 3 % model.transit.shape[0]  # due on day 3
+    model.transit[slot, red, outpost] += 100.0
+    model.transit_morale[slot, red, outpost] += 100.0 * 0.5
+    model.incoming[red, outpost] += 100.0
+    model.ledger.initial[red] += 100.0  # men the books must account for
+    model.step()
+    assert model.withdrawals[red] == 1
+    assert model.incoming[red, outpost] == 0.0 and model.transit[:, red, outpost].sum() == 0.0
+    assert model.incoming[red, depot] == pytest.approx(460.0)
+    assert model.transit[slot, red, depot] == pytest.approx(100.0)
+    assert model.ledger.expected_manpower() == pytest.approx(model.manpower())
+
+
+def test_a_militia_does_not_pursue_out_of_its_home_region():
+    """Blue, a militia of the west (Base, Outpost), takes Outpost when red's garrison
+    withdraws to Depot, in the east: it does not follow it there (the same blue without a
+    home region does: the first test above)."""
+    table = withdrawal_table()
+    for name, spec in table["map"]["places"].items():
+        spec["region"] = "west" if name in ("Base", "Outpost") else "east"
+    table["factions"]["blue"]["home_region"] = "west"
+    model = build(table, seed=1, days=1)
+    red, blue = model.faction_number("red"), model.faction_number("blue")
+    model.step()
+    assert model.withdrawals[red] == 1
+    assert model.controller[model.map.index("Outpost")] == blue
+    assert model.incoming[blue, model.map.index("Depot")] == 0.0

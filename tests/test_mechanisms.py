@@ -271,6 +271,7 @@ def test_a_link_over_capacity_scales_the_supply_factor(capacity, manoeuvre, expe
     its reach only. Checked on day 0 and after a day, closed form to 1e-12."""
     table = enclave_table({"km": 50.0, "capacity": capacity}, days=1)
     table["manoeuvre"]["enabled"] = manoeuvre
+    table["combat"] = {"unsupplied_effectiveness": 0.1}  # the floor, below every factor here
     for side in table["factions"].values():
         side["doctrine"] = {"withdraw_ratio": 0.0}  # stand: the loads stay as given
     model = build(table)
@@ -826,10 +827,12 @@ def test_travel_delays_add_poisson_days_to_a_movement():
 # --- reach: culmination far from supply --------------------------------------------------
 
 
-def reach_table(supply_range_km: float) -> dict:
+def reach_table(supply_range_km: float, unsupplied: float = 0.1) -> dict:
     """Red's road Source -100 km- Mid -200 km- Front; 1,000 red hold Front against 1,000
     blue attackers from Camp (10 km), for one deterministic day with manoeuvre on (nobody
-    withdraws; no reserves). Blue's own fire does not fall with distance."""
+    withdraws; no reserves). Blue's own fire does not fall with distance. A cut-off force
+    fires at `unsupplied` (the floor of the supply factor: below every reach here unless
+    told)."""
     table = line_table(
         places={
             "Source": {"controller": "red"},
@@ -853,6 +856,7 @@ def reach_table(supply_range_km: float) -> dict:
             ),
         },
         days=1,
+        combat={"unsupplied_effectiveness": unsupplied},
     )
     table["manoeuvre"]["enabled"] = True
     return table
@@ -886,9 +890,32 @@ def test_reinforcements_far_from_supply_are_cut_by_the_reach():
     and the reserve keeps 2,000 - 200."""
     table = hold_table(days=1, supply_range_km=130.0, redeploy=0.0)
     table["manoeuvre"]["enabled"] = True
+    table["combat"] = {"unsupplied_effectiveness": 0.1}  # the floor, below the reach here
     model = build(table)
     red, keep = model.faction_number("red"), place(model, "Keep")
     assert model.supply_factor[red, keep] == pytest.approx(0.5, rel=1e-12)
     model.step()
     assert model.incoming[red, keep] == pytest.approx(200.0)
     assert model.reserve[red] == pytest.approx(1800.0)
+
+
+def test_a_supply_line_is_never_worse_than_none():
+    """With the default unsupplied_effectiveness u = 0.7 and R = 300, Front (300 km)
+    would have the reach 300 / 600 = 0.5 < u: its factor is floored at 0.7, so red
+    supplied there fires exactly as red cut off there does (Source lost: u x 1), and blue
+    loses the same on day 1; Mid (0.75 > u) keeps its reach."""
+    supplied = build(reach_table(300.0, unsupplied=0.7))
+    red = supplied.faction_number("red")
+    assert supplied.supply_factor[red, place(supplied, "Front")] == pytest.approx(0.7, rel=1e-12)
+    assert supplied.supply_factor[red, place(supplied, "Mid")] == pytest.approx(0.75, rel=1e-12)
+    table = reach_table(300.0, unsupplied=0.7)
+    table["factions"]["red"]["supply_sources"] = []  # cut off: no source at all
+    table["map"]["places"]["Source"]["controller"] = "blue"
+    cut_off = build(table)
+    assert not cut_off.supplied[red, place(cut_off, "Front")]
+    supplied.step()
+    cut_off.step()
+    blue = supplied.faction_number("blue")
+    assert supplied.ledger.combat_losses[blue] == pytest.approx(
+        cut_off.ledger.combat_losses[blue], rel=1e-9
+    )

@@ -225,7 +225,7 @@ def _plan_faction(
     for c in range(budget.shape[0]):
         mine = world.command_faction[c] == f and state.reserves[c] >= 1.0
         budget[c] = rules.commit[f] * state.reserves[c] if mine else 0.0
-    _defend(f, orders, enemies, need, unmet, per_command, state, world, rules)
+    _defend(f, orders, enemies, need, unmet, per_command, state, world, rules, books)
     for c in range(budget.shape[0]):
         offence[c] = min(budget[c] - per_command[2, c], rules.aggression[f] * budget[c])
     _press_attacks(f, orders, enemies, need, unmet, per_command, state, world, rules)
@@ -240,12 +240,13 @@ def _plan_faction(
 
 
 @njit(cache=True)
-def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules):
+def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules, books):
     """Reinforce its side's places under attack or threatened, garrison its front-line
     places and hold its objectives, from each place's commander's budget.
 
     Only places in its area count, and only vital ones (and places to hold) when the
-    commander is short of manpower. A garrison is kept by the holder (a militia: at its
+    commander is short of manpower; not a place its force gave up as hopeless this
+    morning (`sim.model.manoeuvre`). A garrison is kept by the holder (a militia: at its
     side's places in its area)."""
     forces, controller, friendly = state.forces, state.controller, world.friendly
     defend_ratio, garrison = rules.defend_ratio[f], rules.garrison[f]
@@ -258,6 +259,8 @@ def _defend(f, orders, enemies, need, unmet, per_command, state, world, rules):
         if c < 0 or not friendly[f, c] or not world.faction_area[f, p]:
             continue
         if not (state.supplied[f, p] and world.reachable[f, p]):
+            continue
+        if books.day_refuge[f, p] >= 0:  # given up today: not reinforced today
             continue
         command = state.commander[f, p]
         short = state.reserves[command] < rules.vital_only_below[f]

@@ -11,6 +11,8 @@ reinforcements.
 from its side's nearest source fights and is reinforced at the factor
 `supply_range_km / (supply_range_km + d)` of its strength; a force supplied through a
 link with a `capacity` below the forces it supplies fights at capacity / forces of it.
+The factor never falls below `unsupplied_effectiveness`, what the same force fights at
+cut off: however long or thin, a supply line is never worse than none.
 
 **Movement.** Reserves sit at the rear (the supply sources of the faction and its
 allies). Orders travel by road at the faction's speed and arrive after whole days
@@ -73,7 +75,20 @@ def _same_side(f, g, friendly):
 @njit(cache=True)
 def supply_factors(state, world, rules):
     """The day's supply factor (F, P) of every force: its reach (culmination) and the
-    capacity of the link it is supplied through, if any."""
+    capacity of the link it is supplied through, if any, at least what it would fight
+    at cut off (`unsupplied_effectiveness`)."""
+    _reach_and_capacity(state, world, rules)
+    factor, km = state.supply_factor, state.supply_km
+    floor = rules.unsupplied_effectiveness
+    for f in range(factor.shape[0]):
+        for p in range(factor.shape[1]):
+            if km[f, p] < np.inf and factor[f, p] < floor:
+                factor[f, p] = floor
+
+
+@njit(cache=True)
+def _reach_and_capacity(state, world, rules):
+    """The supply factors before their floor: reach, then link capacity."""
     factor, km, via = state.supply_factor, state.supply_km, state.supply_via
     n_factions, n_places = factor.shape
     for f in range(n_factions):

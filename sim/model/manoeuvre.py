@@ -6,17 +6,17 @@
   (counting its side's men still on the road there), R > 1, gives up that day with
   probability 1 - exp(3 (1 - R)) (deterministic: once R > 1.23) and falls back to the
   nearest place its side holds and supplies, losing `withdraw_loss` of its men on the
-  way; it never leaves a place it is ordered to hold or a vital place of its side.
-  An attack that has become hopeless ends the same way: the men
-  still on the road to it turn to the refuge, and the place is not attacked again for
-  `ABANDONED_DAYS`.
+  way; it never leaves a place it is ordered to hold or a vital place of its side. Its
+  men still on the road to the place turn to the refuge. An attack that has become
+  hopeless ends the same way, and the place is not attacked again for `ABANDONED_DAYS`.
 - **Flight.** A routed force's survivors flee along roads to the nearest place their
   side holds and supplies, arriving shaken (morale halfway between the break point and
   the baseline) after the travel time; a pursuing enemy takes a share of them on the
   way (the victor's `pursuit` x its strength / (its strength + theirs)). A force with
   nowhere to flee is lost.
 - **Pursuit.** When a place falls and its defenders fled to a neighbouring place, the
-  victor sends `pursuit` of its force there after them.
+  victor sends `pursuit` of its force there after them, if that place is one it may
+  attack (in its area, a militia's region, and among its objectives when under orders).
 - **Transfers** (events' `moves`) move men between places and reserves.
 
 With `manoeuvre.enabled = false` none of this happens: a routed force's survivors fall
@@ -134,10 +134,10 @@ def _fall_back(f, p, day, state, world, rules, books, deterministic):
     state.forces[f, p] = 0.0
     books.day_refuge[f, p] = q
     books.withdrawals[f] += 1
+    _redirect(f, p, q, state)  # its men still on the road to p go to q too
     holder = state.controller[p]
     if holder < 0 or world.hostile[f, holder]:  # an attack given up: not again for a while
         state.blocked_until[f, p] = day + ABANDONED_DAYS
-        _redirect(f, p, q, state)
 
 
 @njit(cache=True)
@@ -186,6 +186,8 @@ def pursue(day, taken, state, world, rules, books):
             q = books.day_refuge[f, p]
             if q < 0 or not _adjacent(p, q, world):
                 continue
+            if not (world.faction_area[g, q] and state.allowed_targets[g, q]):
+                continue  # outside the victor's area (a militia's region), or not ordered
             holder = state.controller[q]
             if holder >= 0 and world.hostile[g, holder]:
                 sent = share * state.forces[g, p]
