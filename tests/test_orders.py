@@ -194,3 +194,17 @@ def test_air_tasking_changes_only_what_it_names(valley):
     assert valley.params.targeting[blue, valley.faction_number("green")] == 0.5
     assert valley.params.air_weight[blue, rivertown] == 1.0
     assert valley.params.air_weight[blue, valley.map.index("Hilltop")] == 5.0
+
+
+def test_reinforcements_are_checked_against_the_reserve_they_are_drawn_from():
+    """Red's 2,000 men are split between a north and a south front of 1,000 each: 1,500
+    for NorthTown (the north front's place) exceed the north front's reserve although
+    they are within the faction's 2,000, and are refused naming the front; 900 for each
+    front are fine."""
+    from tests.test_mechanisms import fronts_table
+
+    model = build(fronts_table(groupings=True))
+    too_many = check_orders(model, "red", Orders(reinforcements={"NorthTown": 1500.0}))
+    assert too_many == ["reinforcements (1,500) exceed the reserve of grouping 'north' (1,000)"]
+    both = Orders(reinforcements={"NorthTown": 900.0, "SouthTown": 900.0})
+    assert check_orders(model, "red", both) == []

@@ -75,7 +75,7 @@ def check_orders(model: FrontlineModel, faction: str, orders: Orders) -> list[st
     """Every way the orders exceed the faction's means, in words (empty: they are fine)."""
     f = model.faction_number(faction)
     problems = _check_objectives(model, faction, orders.objectives)
-    total = 0.0
+    totals = np.zeros(len(model.reserves))  # by commander: each place's draws on its own
     for place, amount in orders.reinforcements.items():
         if place not in model.map.names:
             problems.append(f"unknown place {place!r}")
@@ -85,10 +85,12 @@ def check_orders(model: FrontlineModel, faction: str, orders: Orders) -> list[st
             problems.append(f"reinforcements for {place!r} must be a positive number")
         elif not _own_side_supplied(model, f, p) or not model.reachable[f, p]:
             problems.append(f"cannot reinforce {place!r}: not held by its side, or cut off")
-        total += max(amount, 0.0)
-    if total > model.reserve[f] + 1e-9:
+        totals[model.commander[f, p]] += max(amount, 0.0)
+    for c in np.flatnonzero(totals > model.reserves + 1e-9):
+        grouping = model.commands[c].grouping
+        whose = "the reserve" if grouping is None else f"the reserve of grouping {grouping!r}"
         problems.append(
-            f"reinforcements ({total:,.0f}) exceed the reserve ({model.reserve[f]:,.0f})"
+            f"reinforcements ({totals[c]:,.0f}) exceed {whose} ({model.reserves[c]:,.0f})"
         )
     problems += _check_air(model, f, orders)
     return problems
