@@ -46,10 +46,6 @@ class DailySeries:
         self._length = max(self._length, length)
         return self._rows
 
-    def truncate(self, length: int) -> None:
-        """Forget the rows from `length` on."""
-        self._length = min(self._length, length)
-
     def view(self) -> np.ndarray:
         """The rows so far, read-only."""
         rows = self._rows[: self._length]
