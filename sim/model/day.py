@@ -42,8 +42,9 @@ def advance_days(first, seeds, deterministic, stale, state, world, rules, books,
 
     Each day's tally goes to `series[day]`; its captures (day, place, previous holder,
     new) and strikes (day, air faction, target faction, place, sorties, casualties) are
-    appended to `logs`, a pair of row logs whose storage doubles when full (`log_rows`).
-    Return (whether supply is stale after the last day, the logs)."""
+    appended to `logs`: (capture log, its rows used, strike log, its rows used), each
+    log's storage doubling when full (`log_rows`). Return (whether supply is stale after
+    the last day, the logs)."""
     captures, n_captures, strikes, n_strikes = logs
     for i in range(seeds.shape[0]):
         day = first + i
