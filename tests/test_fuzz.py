@@ -15,6 +15,7 @@ The seed is printed in the header of the test run (`fuzz seed: N`) and in a fail
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import io
 import itertools
@@ -123,7 +124,8 @@ def scalars(names: list[str]) -> st.SearchStrategy:
 def values(names: list[str]) -> st.SearchStrategy:
     leaf = scalars(names)
     keys = st.one_of(st.text(max_size=8), st.sampled_from(names or ["x"]))
-    tables = st.one_of(st.dictionaries(keys, leaf, max_size=3), st.sampled_from(DISTRIBUTIONS))
+    distribution = st.sampled_from(DISTRIBUTIONS).map(copy.deepcopy)  # later mutations
+    tables = st.one_of(st.dictionaries(keys, leaf, max_size=3), distribution)  # edit a copy
     return st.one_of(leaf, st.lists(leaf, max_size=3), tables)
 
 
