@@ -33,10 +33,7 @@ class DailySeries:
         self._length = 0
 
     def append(self, row: np.ndarray) -> None:
-        if self._length == len(self._rows):
-            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-        self._rows[self._length] = row
-        self._length += 1
+        self.storage(self._length + 1)[self._length - 1] = row
 
     def storage(self, length: int) -> np.ndarray:
         """The storage, grown to hold `length` rows, for a compiled loop to write rows

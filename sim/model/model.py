@@ -391,10 +391,11 @@ class FrontlineModel(mesa.Model):
     def _record_logs(self, logs: tuple, seen: tuple) -> None:
         """Record the captures and strikes the compiled days logged after `seen`."""
         captures, n_captures, strikes, n_strikes = logs
-        for day, place, previous, new in captures[seen[1] : n_captures]:
+        _, captures_seen, _, strikes_seen = seen
+        for day, place, previous, new in captures[captures_seen:n_captures]:
             self._record_capture(int(day), place, previous, new)
-        if n_strikes > seen[3]:
-            self._strike_chunks.append(strikes[seen[3] : n_strikes].copy())
+        if n_strikes > strikes_seen:
+            self._strike_chunks.append(strikes[strikes_seen:n_strikes].copy())
 
     def _take_python_decisions(self) -> None:
         """Let each faction with a Python doctrine decide today (None: the compiled
