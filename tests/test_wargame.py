@@ -105,6 +105,9 @@ def join(code: str):
 
 
 def wait_for(condition, seconds: float = 30.0) -> None:
+    """Wait until `condition()` holds. What a click changes in the game is drawn a moment
+    later, not at once, when the page's watcher of the game (a thread) is drawing as the
+    click asks for a redraw: the watcher then draws the click's outcome when it is done."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
@@ -365,7 +368,7 @@ def test_air_tasking_shares_must_sum_to_one(game):
     assert "targeting shares must sum to 1" in html_of(rc)
     sliders[1].v_model = 50
     click(rc, "Submit orders")
-    assert "received" in html_of(rc)
+    wait_for(lambda: "received" in html_of(rc))
     assert games.store().game(game_id).pending().orders["blue"]["targeting"] == {
         "red": 0.5,
         "green": 0.5,
@@ -394,7 +397,7 @@ def test_umpire_advances_when_all_have_submitted_and_teams_follow(game):
         )
     wait_for(lambda: buttons(umpire, "Advance turn 1"))
     click(umpire, "Advance turn 1")
-    assert turn_shown(umpire) == 2 and "Turn 1 played" in html_of(umpire)
+    wait_for(lambda: turn_shown(umpire) == 2 and "Turn 1 played" in html_of(umpire))
     wait_for(lambda: turn_shown(team) == 2)  # the team's page follows by itself
     wait_for(lambda: "Turn 1 (days 1-5)" in html_of(team))
     assert store.games()[0]["turns_played"] == 1
@@ -409,10 +412,10 @@ def test_countdown_lets_the_umpire_advance_anyway(game):
     click(umpire, "Start")
     wait_for(lambda: not buttons(umpire, "Advance anyway")[0].disabled)
     click(umpire, "Advance anyway")
+    wait_for(lambda: "will hold their ground" in html_of(umpire))
     assert turn_shown(umpire) == 1  # not yet: the page asks first
-    assert "will hold their ground" in html_of(umpire)
     click(umpire, "Yes, play the turn")
-    assert turn_shown(umpire) == 2
+    wait_for(lambda: turn_shown(umpire) == 2)
     report = games.store().game(game_id).reports[1]["blue"]
     assert report.last_day == 5
     umpire.close()
@@ -425,7 +428,7 @@ def test_umpire_injects_an_event_and_rolls_back(game):
     assert {item["value"] for item in events.items} == {"air_surge", "green_amnesty"}
     events.v_model = "air_surge"
     click(umpire, "Inject at the start of this turn")
-    assert "This turn: air_surge" in html_of(umpire)
+    wait_for(lambda: "This turn: air_surge" in html_of(umpire))
     store = games.store()
     team_access = {"blue": store.access(codes["A"]), "red": store.access(codes["B"])}
     for turn in (1, 2):
@@ -443,9 +446,10 @@ def test_umpire_injects_an_event_and_rolls_back(game):
     click(umpire, "Cancel")
     assert turn_shown(umpire) == 3
     click(umpire, "Roll back")
-    assert "taken back for every team" in html_of(umpire)
+    wait_for(lambda: "taken back for every team" in html_of(umpire))
     click(umpire, "Yes, roll back")
-    assert turn_shown(umpire) == 2 and store.game(game_id).model.day == 5
+    wait_for(lambda: turn_shown(umpire) == 2)
+    assert store.game(game_id).model.day == 5
     with sqlite3.connect(games.store().path) as db:
         (archived,) = db.execute(
             "SELECT turns FROM archive WHERE game_id = ?", (game_id,)

@@ -86,6 +86,19 @@ def enter_code(page, code: str) -> None:
     field.press("Enter")
 
 
+def boxes_in_one_frame(page, *selectors: str) -> list[dict]:
+    """The boxes of the first element matching each selector, measured in one script call,
+    so that a scroll still under way (a mouse wheel scrolls smoothly) cannot move one
+    between two measurements."""
+    return page.evaluate(
+        """selectors => selectors.map(s => {
+            const r = document.querySelector(s).getBoundingClientRect();
+            return {x: r.x, y: r.y, width: r.width, height: r.height};
+        })""",
+        list(selectors),
+    )
+
+
 def in_viewport(page, locator) -> bool:
     """Whether the element's box lies inside the window (what a person sees without
     scrolling)."""

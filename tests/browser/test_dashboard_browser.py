@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from sim.experiments.experiment import load_experiment
 from sim.experiments.sweep import sweep
-from tests.browser.helpers import in_viewport
+from tests.browser.helpers import boxes_in_one_frame, in_viewport
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboards" / "app.py")
@@ -233,7 +233,7 @@ def test_every_error_message_is_in_sight_when_it_appears(window, tmp_path):
     area.evaluate("e => e.blur()")
     page.locator(".fl-pending").wait_for()  # the hint sits beside Reset
     reset = page.locator(".fl-reset")
-    hint, button = page.locator(".fl-pending").bounding_box(), reset.bounding_box()
+    hint, button = boxes_in_one_frame(page, ".fl-pending", ".fl-reset")
     assert abs(hint["y"] - button["y"]) < 30 and 0 < hint["x"] - button["x"] < 300
     reset.click()
     refused = page.locator(".fl-problems", has_text="map.grid.width")
