@@ -92,6 +92,21 @@ def wait_for(condition, seconds: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def settled(read, quiet: float, seconds: float = 20.0):
+    """`read()` once it has not changed for `quiet` seconds (a busy machine may still be
+    drawing the frame that was under way when the page was paused)."""
+    deadline = time.monotonic() + seconds
+    value, since = read(), time.monotonic()
+    while time.monotonic() - since < quiet:
+        if time.monotonic() > deadline:
+            raise AssertionError("still changing")
+        time.sleep(0.05)
+        now = read()
+        if now != value:
+            value, since = now, time.monotonic()
+    return value
+
+
 # --- pure parts -------------------------------------------------------------------------
 
 
@@ -219,8 +234,8 @@ def test_explore_play_and_pause():
     click(rc, "Play")
     wait_for(lambda: map_day(rc) >= 3)
     click(rc, "Pause")
-    time.sleep(0.3)
-    stopped = map_day(rc)
+    stopped = settled(lambda: map_day(rc), quiet=0.5)  # the frame under way is drawn
+    assert stopped < load_scenario(VALLEY).spec.run.days  # it did not play on to the end
     time.sleep(0.5)
     assert map_day(rc) == stopped
     rc.close()
