@@ -26,6 +26,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime as dt
+import functools
 import json
 import multiprocessing
 import os
@@ -118,6 +119,13 @@ class Frame:
 
     def day(self, date: dt.date) -> int:
         return (date - self.start).days
+
+    @functools.cached_property
+    def adjacency(self) -> tuple[tuple[int, ...], ...]:
+        """Each place's neighbours, as Python numbers (a search in Python over these is
+        several times faster than over slices of the arrays)."""
+        starts, ends = self.neighbours_start.tolist(), self.neighbours.tolist()
+        return tuple(tuple(ends[starts[p] : starts[p + 1]]) for p in range(len(self.names)))
 
     def place(self, name: str) -> int:
         return self.names.index(name)
@@ -410,22 +418,21 @@ def _route_cut_day(fact: Fact, frame: Frame, daily: np.ndarray, end_day: int) ->
         if previous_row is not None and np.array_equal(row, previous_row):
             continue
         previous_row = row
-        if not _joined(frame, row == side, a, b):
+        if not _joined(frame.adjacency, (row == side).tolist(), a, b):
             return day
     return None
 
 
-def _joined(frame: Frame, held: np.ndarray, a: int, b: int) -> bool:
+def _joined(adjacency: tuple[tuple[int, ...], ...], held: list[bool], a: int, b: int) -> bool:
+    """Whether a chain of `held` places joins places `a` and `b`."""
     if not (held[a] and held[b]):
         return False
     seen, stack = {a}, [a]
-    starts, neighbours = frame.neighbours_start, frame.neighbours
     while stack:
         p = stack.pop()
         if p == b:
             return True
-        for q in neighbours[starts[p] : starts[p + 1]]:
-            q = int(q)
+        for q in adjacency[p]:
             if held[q] and q not in seen:
                 seen.add(q)
                 stack.append(q)
@@ -511,10 +518,8 @@ def _brier(
     by_place: dict[str, list[float]] = {}
     runs = np.array([s[[min(frame.day(d), s.shape[0] - 1) for d in dates]] for s in sides])
     cells = recorded_cells(history, frame, sides[0][0], tuple(dates))
-    for m, p, truth, previous in cells:
-        forecast = np.bincount(runs[:, m, p] % categories, minlength=categories) / len(sides)
-        outcome = np.eye(categories)[truth % categories]
-        model = float(((forecast - outcome) ** 2).sum())
+    scores = _cell_scores(runs, cells, categories)
+    for (m, p, truth, previous), model in zip(cells, scores, strict=True):
         nothing.append(0.0 if previous == truth else 2.0)
         persists.append(0.0 if int(sides[0][0][p]) == truth else 2.0)
         total.append(model)
@@ -526,6 +531,20 @@ def _brier(
         "cells": len(cells), "by_month": {k: mean(v) for k, v in by_month.items()},
         "by_place": {k: mean(v) for k, v in by_place.items()},
     }  # fmt: skip
+
+
+def _cell_scores(runs: np.ndarray, cells: list[tuple], categories: int) -> list[float]:
+    """The Brier score of each recorded place-month: the runs' share in each category (a
+    side, or none) against the recorded one. `runs`: (run, month, place) of sides."""
+    if not cells:
+        return []
+    table = np.array(cells)  # (cell, [month, place, recorded side, side a month before])
+    month, place, truth = table[:, 0], table[:, 1], table[:, 2]
+    chosen = runs[:, month, place] % categories  # (run, cell)
+    counts = (chosen[:, :, None] == np.arange(categories)).sum(axis=0)  # (cell, category)
+    forecast = counts / runs.shape[0]
+    outcome = np.eye(categories)[truth % categories]
+    return ((forecast - outcome) ** 2).sum(axis=1).tolist()
 
 
 _RECORDED: dict[tuple, list[tuple[int, int, int, int]]] = {}

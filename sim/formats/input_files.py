@@ -10,6 +10,7 @@ the file and, where there is one, the line; nothing here raises but a bug.
 from __future__ import annotations
 
 import codecs
+import functools
 import stat
 import tomllib
 from pathlib import Path
@@ -22,6 +23,8 @@ MAX_DEPTH = 32  # tables and arrays nested deeper than this are no scenario (the
 _OPENING_LINE_TRIES = 400  # lines tried when looking for where an unclosed string opened
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _AT_END = "(at end of document)"
+KEPT_PARSES = 16  # parsed files kept per process (a calibration reads one scenario per set)
+KEPT_BYTES = 1_000_000  # ... each of at most this many characters
 _PLAIN_WORDS = {
     "Unterminated string": "a string in quotes is not closed",
     'Expected \'"""\'': "a string in quotes is not closed",
@@ -36,7 +39,7 @@ def read_toml(path: Path) -> tuple[dict | None, list[Problem]]:
     text, problem = read_text(path)
     if problem is not None:
         return None, [problem]
-    table, problem = parse_toml(text, path)
+    table, problem = parse_toml(text, path, keep=True)
     return table, [] if problem is None else [problem]
 
 
@@ -67,18 +70,45 @@ def read_text(path: Path) -> tuple[str, Problem | None]:
     return text, None
 
 
-def parse_toml(text: str, source: Path | str) -> tuple[dict | None, Problem | None]:
-    """Parse TOML text; a syntax error is reported with its line (and column)."""
+def parse_toml(
+    text: str, source: Path | str, keep: bool = False
+) -> tuple[dict | None, Problem | None]:
+    """Parse TOML text; a syntax error is reported with its line (and column). `keep`: keep
+    the parse for the next time the same text comes (a file's; see `_parsed`)."""
+    kept = keep and len(text) <= KEPT_BYTES
     try:
-        table = tomllib.loads(text)
+        table, deep = _parsed(text) if kept else _parse(text)
     except tomllib.TOMLDecodeError as error:
         return None, Problem(source, _error_place(error, text), _error_message(error))
     except RecursionError:
         return None, Problem(source, "file", f"{_TOO_DEEP} (thousands of levels)")
-    deep = _too_deep(table)
     if deep is not None:
         return None, Problem(source, format_path(deep), _TOO_DEEP)
-    return table, None
+    return (_copy_of(table) if kept else table), None
+
+
+def _parse(text: str) -> tuple[dict, KeyPath | None]:
+    """The table of `text`, and the key path of a value nested too deep in it, if any."""
+    table = tomllib.loads(text)
+    return table, _too_deep(table)
+
+
+@functools.lru_cache(maxsize=KEPT_PARSES)
+def _parsed(text: str) -> tuple[dict, KeyPath | None]:
+    """`_parse(text)`, kept: a calibration reads the same scenario files again for every
+    parameter set, and parsing the Syria chain costs 60 ms of its 100 ms load. Keyed by the
+    text itself, so an edited file is parsed again; callers get a copy (`_copy_of`)."""
+    return _parse(text)
+
+
+def _copy_of(value):
+    """A copy of a parsed table that shares nothing mutable with it (TOML's scalars,
+    dates included, are immutable: only tables and arrays are copied)."""
+    if isinstance(value, dict):
+        return {k: _copy_of(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_of(v) for v in value]
+    return value
 
 
 _TOO_DEEP = f"arrays or tables nested more than {MAX_DEPTH} levels deep"
