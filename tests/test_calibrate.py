@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import math
 import tomllib
 
 import distributed
@@ -19,6 +20,7 @@ from scipy import stats
 from sim.cli import main
 from sim.experiments.calibrate import (
     Budget,
+    Kernel,
     Settings,
     calibrate,
     fitting_history,
@@ -262,8 +264,52 @@ def test_prior_densities_and_quantiles():
     choice = Parameter("k", Distribution("choice", low=1, high=3, values=(1.0, 3.0),
                                          weights=(0.25, 0.75)))  # fmt: skip
     assert choice.density(3.0) == 0.75 and choice.density(2.0) == 0
+    for parameter in (uniform, triangle, choice):
+        x = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 7.0])
+        assert list(parameter.densities(x)) == [parameter.density(v) for v in x]
     assert list(weighted_quantiles(np.array([1.0, 2.0, 3.0]), np.array([0.2, 0.2, 0.6]),
                                    [0.1, 0.3, 0.5])) == [1.0, 2.0, 3.0]  # fmt: skip
+
+
+KERNEL_PARAMETERS = [
+    Parameter("u", Distribution("uniform", low=0.0, high=1.0)),
+    Parameter("t", Distribution("triangular", low=2.0, mode=3.0, high=6.0)),
+    Parameter("c", Distribution("choice", low=1, high=3, values=(1.0, 3.0), weights=(0.5, 0.5))),
+    Parameter("n", Distribution("normal", mean=5.0, sd=2.0, low=0.0, high=math.inf)),
+]
+
+
+def test_every_kernel_move_stays_in_the_priors_range():
+    """Starts at the very edges, steps wider than the ranges: no move leaves them (a move
+    outside would have to be drawn again, or worse, replaced by a draw from the prior)."""
+    kernel = Kernel(KERNEL_PARAMETERS, scales=np.array([2.0, 5.0, 4.0]))
+    rng = np.random.default_rng(5)
+    for start in ([0.0, 2.0, 1.0, 0.0], [1.0, 6.0, 3.0, 1e-9], [0.5, 4.0, 3.0, 15.0]):
+        moves = np.array([kernel.move(np.array(start), rng) for _ in range(2000)])
+        assert (moves[:, 0] >= 0).all() and (moves[:, 0] <= 1).all()
+        assert (moves[:, 1] >= 2).all() and (moves[:, 1] <= 6).all()
+        assert set(moves[:, 2]) <= {1.0, 3.0}
+        assert (moves[:, 3] >= 0).all()
+        assert all(math.prod(p.density(v) for p, v in zip(KERNEL_PARAMETERS, m, strict=True)) > 0
+                   for m in moves[:100])  # fmt: skip
+
+
+def test_the_kernel_density_is_the_density_of_its_moves():
+    """The density that weights the sets is that of the moves drawn: it integrates to 1
+    over the prior's range, and the moves pass a KS test against its distribution function
+    (start near an edge, where the truncation matters; a fixed seed)."""
+    uniform = KERNEL_PARAMETERS[:1]
+    kernel = Kernel(uniform, scales=np.array([0.3]))
+    start = np.array([[0.1]])
+    grid = np.linspace(0.0, 1.0, 20_001)
+    density = np.exp(kernel.log_density(grid[:, None], start)[:, 0])
+    assert np.trapezoid(density, grid) == pytest.approx(1.0, abs=1e-6)
+    cdf = np.concatenate([[0.0], np.cumsum((density[1:] + density[:-1]) / 2 * np.diff(grid))])
+    rng = np.random.default_rng(11)
+    moves = np.array([kernel.move(start[0], rng)[0] for _ in range(4000)])
+    assert stats.kstest(moves, lambda x: np.interp(x, grid, cdf)).pvalue > 0.01
+    untruncated = stats.norm(0.1, 0.3).cdf  # what a kernel that ignored the range would give
+    assert stats.kstest(moves, untruncated).pvalue < 1e-6
 
 
 def test_same_result_on_a_dask_cluster(folder):

@@ -15,9 +15,12 @@ with a fixed number of simulations per generation:
 
 - generation 0 draws `proposals` parameter sets from the prior; each later generation
   draws them from the sets the generation before accepted, resampled by weight and moved
-  by a Gaussian kernel of twice their weighted covariance (a `choice` parameter keeps its
-  value with probability CHOICE_STAY, else takes another of its values alike), drawn
-  again until the prior allows them;
+  by a Gaussian kernel of twice their weighted variance, truncated to each prior's range
+  (a `choice` parameter keeps its value with probability CHOICE_STAY, else takes another
+  of its values alike). Every move is thus allowed by the prior, and the kernel's density,
+  which weights the sets, is exact: a kernel drawn again until the prior allows a move
+  needs hundreds of draws per set over two dozen parameters, and one that gives up and
+  draws from the prior weights that set wrongly;
 - each set is run `runs_per_set` times, with seeds of its own, and its distance is the
   `distance` of those runs against the fitting period (`sim.experiments.score`);
 - the `accepted` sets of smallest distance are kept (the generation's threshold is the
@@ -44,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import special
 from scipy.special import logsumexp
 from tqdm import tqdm
 
@@ -62,7 +66,6 @@ from sim.formats.problems import InputError, Problem
 from sim.formats.scenario import load_scenario, parse_overrides
 
 CHOICE_STAY = 0.7  # a `choice` parameter keeps its value with this probability when moved
-MAX_MOVES = 1000  # kernel moves tried before a proposal is drawn from the prior instead
 PROPOSAL_STREAM = 0xCA11  # spawn keys: parameter draws, run seeds, posterior resampling
 RUN_STREAM = 0xCA12
 RESAMPLE_STREAM = 0xCA13
@@ -227,10 +230,22 @@ class Kernel:
         floor = np.array([0.01 * _prior_width(parameters[i]) for i in columns])
         return cls(parameters, np.maximum(np.sqrt(2 * variance), floor))
 
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The prior's range of each continuous parameter (a kernel step stays inside)."""
+        priors = [self.parameters[i].prior for i in self.continuous]
+        return np.array([p.low for p in priors]), np.array([p.high for p in priors])
+
     def move(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         moved = x.copy()
         if self.continuous:
-            moved[self.continuous] += rng.normal(0.0, self.scales)
+            start = x[self.continuous]
+            low, high = self.bounds
+            # a truncated normal step by its inverse distribution function: the start is
+            # inside the range, so its ends are on either side of the step's mean
+            a, b = (low - start) / self.scales, (high - start) / self.scales
+            u = rng.uniform(special.ndtr(a), special.ndtr(b))
+            moved[self.continuous] = np.clip(start + self.scales * special.ndtri(u), low, high)
         for i in self.discrete:
             values = self.parameters[i].prior.values
             others = [v for v in values if v != x[i]]
@@ -244,7 +259,11 @@ class Kernel:
         if self.continuous:
             c = self.continuous
             z = (to[:, None, c] - start[None, :, c]) / self.scales
-            log += (-0.5 * z**2 - np.log(self.scales * np.sqrt(2 * np.pi))).sum(axis=2)
+            low, high = self.bounds
+            a, b = (low - start[:, c]) / self.scales, (high - start[:, c]) / self.scales
+            mass = special.ndtr(b) - special.ndtr(a)  # (start, parameter); a <= 0 <= b
+            step = -0.5 * z**2 - np.log(self.scales * np.sqrt(2 * np.pi)) - np.log(mass)
+            log += step.sum(axis=2)
         for i in self.discrete:
             m = len(self.parameters[i].prior.values)
             same = to[:, None, i] == start[None, :, i]
@@ -280,13 +299,10 @@ def propose(
 
 
 def _one_proposal(parameters, population, rng) -> np.ndarray:
-    if population is not None:
-        for _ in range(MAX_MOVES):
-            start = population.values[rng.choice(len(population.weights), p=population.weights)]
-            x = population.kernel.move(start, rng)
-            if prior_density(parameters, x) > 0:
-                return x
-    return np.array([p.sample(rng) for p in parameters])
+    if population is None:
+        return np.array([p.sample(rng) for p in parameters])
+    start = population.values[rng.choice(len(population.weights), p=population.weights)]
+    return population.kernel.move(start, rng)
 
 
 def importance_weights(

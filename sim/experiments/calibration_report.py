@@ -469,7 +469,7 @@ def posterior_png(calibration: Calibration) -> bytes:
             )
         else:
             grid = np.linspace(low, high, 200)
-            axis.plot(grid, [parameter.density(x) for x in grid], color="#888888", label="prior")
+            axis.plot(grid, parameter.densities(grid), color="#888888", label="prior")
         axis.hist(
             calibration.posterior[:, i],
             bins=12,

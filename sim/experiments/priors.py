@@ -33,6 +33,12 @@ class Parameter:
     key: str
     prior: Distribution
 
+    @functools.cached_property
+    def distribution(self):
+        """The scipy distribution of a range prior (made once: making one costs more than
+        evaluating it, and a calibration evaluates each prior thousands of times)."""
+        return _continuous(self.prior)
+
     @property
     def discrete(self) -> bool:
         """Whether the prior is a `choice` (a few values) rather than a range."""
@@ -44,7 +50,7 @@ class Parameter:
             return float(
                 self.prior.values[rng.choice(len(self.prior.values), p=self.prior.weights)]
             )
-        return float(_continuous(self.prior).rvs(random_state=rng))
+        return float(self.distribution.rvs(random_state=rng))
 
     def density(self, x: float) -> float:
         """The prior's density at `x` (a `choice`: the weight of the value; 0 outside)."""
@@ -54,20 +60,27 @@ class Parameter:
             )
         if not self.prior.low <= x <= self.prior.high:
             return 0.0
-        return float(_continuous(self.prior).pdf(x))
+        return float(self.distribution.pdf(x))
+
+    def densities(self, x: np.ndarray) -> np.ndarray:
+        """`density` at each of `x`."""
+        if self.discrete:
+            return np.array([self.density(v) for v in x])
+        inside = (self.prior.low <= x) & (x <= self.prior.high)
+        return np.where(inside, self.distribution.pdf(x), 0.0)
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
         """The prior's distribution function (before rounding)."""
         if self.discrete:
             values, weights = np.array(self.prior.values), np.array(self.prior.weights)
             return np.array([weights[values <= v].sum() for v in np.atleast_1d(x)])
-        return _continuous(self.prior).cdf(x)
+        return self.distribution.cdf(x)
 
     def quantiles(self, q: list[float]) -> np.ndarray:
         """The prior's quantiles (before rounding)."""
         if self.discrete:
             return weighted_quantiles(np.array(self.prior.values), np.array(self.prior.weights), q)
-        return _continuous(self.prior).ppf(q)
+        return self.distribution.ppf(q)
 
     def value(self, x: float) -> float | int:
         """The value a run is given for the sampled `x` (rounded for a whole-number key)."""
