@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from typing import ClassVar
 import pytest
 
 import sim.cli
+from dashboards.serving import CLASSROOM_VARIABLE
 from sim.cli import DASHBOARD_APP, main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,3 +145,15 @@ def test_the_dashboard_starts_and_serves_its_front_end_locally():
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}" in output
+
+
+@pytest.mark.parametrize("classroom", ["0", "1"])
+def test_pandas_is_whole_before_any_page_can_be_drawn(classroom):
+    """Reacton looks `pandas.DataFrame` up at every `use_state`; the app's warm-up thread
+    imports the pages (and pandas) in the background, so the app must have imported pandas
+    whole before that thread starts, or a page drawn meanwhile fails."""
+    check = "import sys, dashboards.app; print(hasattr(sys.modules.get('pandas'), 'DataFrame'))"
+    env = {**os.environ, CLASSROOM_VARIABLE: classroom}
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                         check=True, env=env)  # fmt: skip
+    assert out.stdout.strip() == "True"
