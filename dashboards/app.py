@@ -31,7 +31,7 @@ from dashboards import serving
 # Reacton's `use_state` looks `pandas.DataFrame` up in `sys.modules` at every call. Drawn
 # while the warm-up thread (below) is importing pandas, a page would find the module half
 # initialised and fail ("partially initialized module 'pandas'": seen in the classroom
-# tests one run in three). So pandas is imported here, whole, before that thread starts.
+# tests about one run in two). So pandas is imported here, whole, before that thread starts.
 
 # The pages import the model (numba, mesa, pandas: seconds): they are imported when a page
 # is first drawn, and meanwhile in the background from the server's start, so that the
