@@ -8,10 +8,11 @@
 # Each step is one command and can be run alone. Results go to $OUT (default
 # results/syria-calibration), which must not hold a previous run's steps.
 #
-# Budget on a 2-core machine (base_2015 to the record's end, 152 days, ~0.35 s a run):
-#   full:  4 generations x 300 sets x 4 runs = 4,800 runs, ~15 min; 100 sets accepted;
+# Budget on a 2-core machine (base_2015 to the record's end, 152 days, ~0.16 s a run on
+# one core with its loading and scoring; measured at the small budget, 2026-12-03):
+#   full:  4 generations x 300 sets x 4 runs = 4,800 runs, ~7 min; 100 sets accepted;
 #          then H1-H8 at their own replicates over the posterior, ~10 min
-#   small: 3 generations x 60 sets x 2 runs = 360 runs, ~1.5 min; 20 sets accepted;
+#   small: 3 generations x 60 sets x 2 runs = 360 runs, ~30 s; 20 sets accepted;
 #          H1-H8 at 8 replicates, ~3 min
 set -eu
 
