@@ -60,6 +60,16 @@ def _kernels_compiled(_chromium_present):
 
 
 @pytest.fixture(autouse=True)
+def _pages_closed():
+    """Close the pages a test opened with `helpers.open_page` (see there)."""
+    yield
+    from tests.browser.helpers import OPENED
+
+    while OPENED:
+        OPENED.pop().close()
+
+
+@pytest.fixture(autouse=True)
 def _patient_pages(request):
     """Pages from pytest-playwright's `page` fixture wait as long as our own pages do
     (helpers.TIMEOUT), not Playwright's 30 s: a busy machine is slow, not broken."""

@@ -71,9 +71,15 @@ class Server:
         self.process = None
 
 
+OPENED: list = []  # the contexts open_page opened; conftest closes them after each test
+
+
 def open_page(browser, url: str, width: int = 1400, height: int = 900):
-    """A page in a browser context of its own (its own session on the server)."""
+    """A page in a browser context of its own (its own session on the server), closed
+    after the test: a page left open once its server has stopped keeps trying to reconnect,
+    and a dozen of them took more than a core from the rest of the test run."""
     context = browser.new_context(viewport={"width": width, "height": height})
+    OPENED.append(context)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(url)
