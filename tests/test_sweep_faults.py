@@ -97,17 +97,17 @@ import sim.experiments.sweep as s
 from sim.experiments.experiment import load_experiment
 real = s.run_one
 def slow(task):
-    time.sleep(0.05)
+    time.sleep(float(sys.argv[3]))
     return real(task)
 s.run_one = slow
 s.sweep(load_experiment(sys.argv[1]), sys.argv[2], workers=2, progress=True)
 """
 
 
-def start_slow_sweep(experiment: Path, out: Path) -> subprocess.Popen:
+def start_slow_sweep(experiment: Path, out: Path, delay: float = 0.05) -> subprocess.Popen:
     """A sweep in a process of its own (with its progress bar, as on the command line),
-    each run slowed to 50 ms, on 2 workers; what it prints goes to OUT.log."""
-    command = [sys.executable, "-c", SLOW_SWEEP, str(experiment), str(out)]
+    each run slowed by `delay` seconds, on 2 workers; what it prints goes to OUT.log."""
+    command = [sys.executable, "-c", SLOW_SWEEP, str(experiment), str(out), str(delay)]
     log = out.with_suffix(".log").open("w")
     return subprocess.Popen(command, cwd=ROOT, stderr=log, stdout=log)
 
@@ -141,10 +141,11 @@ def test_a_worker_killed_from_outside_mid_sweep(long_reference, tmp_path):
     """`kill -9` of one worker while the sweep runs: the sweep finishes, identical."""
     path, serial = long_reference
     out = tmp_path / "out"
-    sweeping = start_slow_sweep(path, out)
+    sweeping = start_slow_sweep(path, out, delay=0.25)  # 80 runs: 10 s on 2 workers
     parent = psutil.Process(sweeping.pid)
     wait_for(lambda: list((out / "runs").glob("part-*.parquet")), 60, "a first stored part")
     workers = wait_for(lambda: parent.children(), 10, "the workers")
+    assert sweeping.poll() is None and len(ResultStore(out).completed()) < 80  # mid-sweep
     workers[0].kill()
     assert sweeping.wait(timeout=120) == 0, out.with_suffix(".log").read_text()
     assert len(ResultStore(out).completed()) == 80, "every run stored once"
